@@ -1,0 +1,164 @@
+/**
+ * Fleet errors: one per problem, each with the YAML path, the bad value and what is allowed, e.g.
+ * `spec.agents[2].phase: "autonmous" is not one of shadow, advisory, supervised, autonomous`.
+ */
+import { z } from 'zod';
+
+export type PathSegment = string | number;
+
+export interface FleetError {
+  /** Dotted YAML path, e.g. `spec.agents[2].phase`. */
+  readonly path: string;
+  readonly message: string;
+  /** 1-based position in the source file, when the fleet came from YAML. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Thrown when a fleet does not validate; carries every error, not just the first. */
+export class FleetValidationError extends Error {
+  constructor(
+    readonly errors: readonly FleetError[],
+    readonly source?: string,
+  ) {
+    super(`${source ?? 'fleet'} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
+      errors.map((e) => `  ${formatFleetError(e, source)}`).join('\n'));
+    this.name = 'FleetValidationError';
+  }
+}
+
+export function formatFleetError(error: FleetError, source?: string): string {
+  const where = source && error.line ? `${source}:${error.line}:${error.column ?? 1}: ` : '';
+  return `${where}${error.path}: ${error.message}`;
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** A value as it appears in a message: strings quoted, structures named rather than dumped. */
+export function renderValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+};
+
+/**
+ * Turns zod issues into fleet errors. `knownKeys` lists the keys allowed at a path, for "did you
+ * mean"; `explain` may give a domain-specific message for a bad value.
+ */
+export function issuesToErrors(
+  issues: readonly z.core.$ZodIssue[],
+  knownKeys: (path: readonly PathSegment[]) => readonly string[],
+  explain: (input: unknown) => string | undefined = () => undefined,
+): Array<{ path: PathSegment[]; message: string }> {
+  const out: Array<{ path: PathSegment[]; message: string }> = [];
+  for (const issue of issues) {
+    const path = issue.path as PathSegment[];
+    const input = (issue as { input?: unknown }).input;
+    const explained = issue.code === 'invalid_value' ? explain(input) : undefined;
+    if (explained !== undefined) {
+      out.push({ path, message: `${renderValue(input)} ${explained}` });
+      continue;
+    }
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const allowed = knownKeys(path);
+        for (const key of issue.keys) {
+          const guess = closest(key, allowed);
+          const hint = guess ? `did you mean "${guess}"?` : `allowed keys: ${allowed.join(', ')}`;
+          out.push({ path: [...path, key], message: `unknown key; ${hint}` });
+        }
+        break;
+      }
+      case 'invalid_type':
+        out.push({
+          path,
+          message:
+            input === undefined
+              ? `is required (${TYPE_NAMES[issue.expected] ?? issue.expected})`
+              : `${renderValue(input)} is not ${TYPE_NAMES[issue.expected] ?? issue.expected}`,
+        });
+        break;
+      case 'invalid_value':
+        out.push({
+          path,
+          message:
+            issue.values.length === 1
+              ? `${renderValue(input)} must be ${renderValue(issue.values[0])}`
+              : `${renderValue(input)} is not one of ${issue.values.map(String).join(', ')}`,
+        });
+        break;
+      case 'too_small':
+        out.push({ path, message: tooSmall(issue, input) });
+        break;
+      case 'too_big':
+        out.push({
+          path,
+          message:
+            issue.origin === 'string'
+              ? `${renderValue(input)} is longer than ${issue.maximum} characters`
+              : issue.origin === 'array'
+                ? `has more than ${issue.maximum} items`
+                : `${renderValue(input)} is above the maximum ${issue.maximum}`,
+        });
+        break;
+      default:
+        // Refinements over a whole mapping speak for themselves; a bad scalar is quoted first.
+        out.push({
+          path,
+          message: input !== null && typeof input === 'object' ? issue.message : `${renderValue(input)} ${issue.message}`,
+        });
+    }
+  }
+  return out;
+}
+
+function tooSmall(issue: z.core.$ZodIssueTooSmall, input: unknown): string {
+  if (issue.origin === 'array') return `must list at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
+  if (issue.origin === 'string') return 'must not be empty';
+  return `${renderValue(input)} is below the minimum ${issue.minimum}`;
+}
+
+/** The allowed key nearest to a typo, if it is near enough to be a plausible slip. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}

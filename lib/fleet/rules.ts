@@ -1,0 +1,262 @@
+/**
+ * Cross-field rules: what a schema cannot say about one field alone. Each rule reads agents that
+ * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
+ */
+import { durationSeconds, formatDuration } from '../duration';
+import { PHASE_PROFILES } from '../phases';
+import { DIGEST_PATTERN, type Agent } from './schema';
+import type { PathSegment } from './errors';
+
+export interface RuleError {
+  readonly path: PathSegment[];
+  readonly message: string;
+}
+
+/** Namespaces no agent may run in or act in: the control plane and the guardrails' own homes. */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  'default',
+  'gatekeeper-system',
+  'kube-node-lease',
+  'kube-public',
+  'kube-system',
+];
+
+/** Vault path prefixes no agent policy may reach (issue tokens, change auth, read the audit trail). */
+const RESERVED_VAULT_PREFIXES = ['sys/', 'auth/', 'identity/', 'cubbyhole/'];
+
+export interface FleetContext {
+  readonly allowTagsFrom: readonly string[];
+  readonly vaultNamespace: string;
+}
+
+/** Rules over the whole fleet: uniqueness and agents reaching into each other. */
+export function fleetRules(
+  agents: ReadonlyArray<{ index: number; agent: Agent; valid: ReadonlySet<string> }>,
+  rawNames: unknown[],
+): RuleError[] {
+  const errors: RuleError[] = [];
+  const firstByName = new Map<string, number>();
+  rawNames.forEach((name, index) => {
+    if (typeof name !== 'string') return;
+    const first = firstByName.get(name);
+    if (first === undefined) firstByName.set(name, index);
+    else
+      errors.push({
+        path: ['spec', 'agents', index, 'name'],
+        message: `"${name}" is already the name of spec.agents[${first}]; agent names must be unique`,
+      });
+  });
+
+  const ownerOfNamespace = new Map<string, string>();
+  for (const { agent, valid } of agents) {
+    if (valid.has('name') && valid.has('namespace') && !ownerOfNamespace.has(agent.namespace)) {
+      ownerOfNamespace.set(agent.namespace, agent.name);
+    }
+  }
+  for (const { index, agent, valid } of agents) {
+    if (!valid.has('targets')) continue;
+    agent.targets.forEach((target, t) => {
+      const owner = ownerOfNamespace.get(target.namespace);
+      if (owner !== undefined && target.namespace !== agent.namespace) {
+        errors.push({
+          path: ['spec', 'agents', index, 'targets', t, 'namespace'],
+          message: `"${target.namespace}" is the namespace of agent "${owner}"; agents may not act in agent namespaces (I2)`,
+        });
+      }
+    });
+  }
+  return errors;
+}
+
+type AgentKey = keyof Agent;
+
+interface AgentRule {
+  /** Top-level agent fields the rule reads; it runs only when all of them validated. */
+  readonly needs: readonly AgentKey[];
+  readonly check: (agent: Agent, at: (...rest: PathSegment[]) => PathSegment[], ctx: FleetContext) => RuleError[];
+}
+
+/**
+ * Rules within one agent. `valid` names the agent's fields that validated; a rule whose inputs are
+ * not all valid is skipped, so one typo does not hide the agent's other problems.
+ */
+export function agentRules(agent: Agent, index: number, ctx: FleetContext, valid: ReadonlySet<string>): RuleError[] {
+  const at = (...rest: PathSegment[]): PathSegment[] => ['spec', 'agents', index, ...rest];
+  return AGENT_RULES.filter((rule) => rule.needs.every((key) => valid.has(key))).flatMap((rule) =>
+    rule.check(agent, at, ctx),
+  );
+}
+
+function reservedNamespace(namespace: string, ctx: FleetContext): boolean {
+  return RESERVED_NAMESPACES.includes(namespace) || namespace === ctx.vaultNamespace;
+}
+
+const AGENT_RULES: readonly AgentRule[] = [
+  {
+    needs: ['namespace'],
+    check: (agent, at, ctx) =>
+      reservedNamespace(agent.namespace, ctx)
+        ? [
+            {
+              path: at('namespace'),
+              message: `"${agent.namespace}" is reserved (system, Gatekeeper or Vault); run the agent in a namespace of its own`,
+            },
+          ]
+        : [],
+  },
+  {
+    needs: ['image'],
+    check: (agent, at, ctx) => {
+      if (DIGEST_PATTERN.test(agent.image)) return [];
+      const registry = imageRegistry(agent.image);
+      if (ctx.allowTagsFrom.includes(registry)) return [];
+      return [
+        {
+          path: at('image'),
+          message: `"${agent.image}" is not pinned by digest; pin it (image@sha256:<digest>) or add "${registry}" to spec.imagePolicy.allowTagsFrom`,
+        },
+      ];
+    },
+  },
+  {
+    needs: ['workload'],
+    check: ({ workload }, at) => {
+      if (workload.kind === 'cronjob' && workload.schedule === undefined) {
+        return [{ path: at('workload', 'schedule'), message: 'is required when workload.kind is cronjob' }];
+      }
+      if (workload.kind !== 'cronjob' && workload.schedule !== undefined) {
+        return [
+          {
+            path: at('workload', 'schedule'),
+            message: `is only allowed when workload.kind is cronjob (kind is ${workload.kind}); remove it or set kind: cronjob`,
+          },
+        ];
+      }
+      return [];
+    },
+  },
+  {
+    needs: ['namespace', 'targets'],
+    check: (agent, at, ctx) => {
+      const errors: RuleError[] = [];
+      const seen = new Map<string, number>();
+      agent.targets.forEach((target, t) => {
+        const path = at('targets', t, 'namespace');
+        if (target.namespace === agent.namespace) {
+          errors.push({
+            path,
+            message: `"${target.namespace}" is the agent's own namespace; an agent may not manage its own guardrails (I2)`,
+          });
+        }
+        if (reservedNamespace(target.namespace, ctx)) {
+          errors.push({ path, message: `"${target.namespace}" is reserved (system, Gatekeeper or Vault); agents may not act there` });
+        }
+        const earlier = seen.get(target.namespace);
+        if (earlier !== undefined) {
+          errors.push({ path, message: `"${target.namespace}" is already listed in targets[${earlier}]; merge the two entries` });
+        } else seen.set(target.namespace, t);
+      });
+      return errors;
+    },
+  },
+  {
+    needs: ['phase', 'targets'],
+    check: (agent, at) =>
+      agent.targets.flatMap((target, t) => [
+        ...(target.deleteKinds.length > 0 && !PHASE_PROFILES[agent.phase].mayDelete
+          ? [
+              {
+                path: at('targets', t, 'deleteKinds'),
+                message: `only autonomous agents may delete (phase is ${agent.phase}); remove deleteKinds or promote the agent`,
+              },
+            ]
+          : []),
+        ...target.deleteKinds.flatMap((kind, k) =>
+          target.kinds.includes(kind)
+            ? []
+            : [{ path: at('targets', t, 'deleteKinds', k), message: `"${kind}" is not in kinds of this target; list it in kinds too` }],
+        ),
+      ]),
+  },
+  {
+    needs: ['phase', 'vault'],
+    check: (agent, at) => {
+      const errors: RuleError[] = [];
+      const profile = PHASE_PROFILES[agent.phase];
+      const ttl = agent.vault.ttl !== undefined ? durationSeconds(agent.vault.ttl) : profile.defaultTtlSeconds;
+      const maxTtl =
+        agent.vault.maxTtl !== undefined ? durationSeconds(agent.vault.maxTtl) : profile.defaultMaxTtlSeconds;
+      if (maxTtl > profile.maxTtlCeilingSeconds) {
+        errors.push({
+          path: at('vault', 'maxTtl'),
+          message: `"${formatDuration(maxTtl)}" is above the ${formatDuration(profile.maxTtlCeilingSeconds)} ceiling of phase ${agent.phase}`,
+        });
+      }
+      if (ttl > maxTtl) {
+        errors.push({
+          path: at('vault', 'ttl'),
+          message: `"${formatDuration(ttl)}" is above maxTtl "${formatDuration(maxTtl)}"; lower ttl or raise maxTtl`,
+        });
+      }
+      for (const [key, seconds] of [['ttl', ttl], ['maxTtl', maxTtl]] as const) {
+        if (seconds === 0) {
+          errors.push({ path: at('vault', key), message: '"0s" is not allowed; Vault would apply its own, longer default' });
+        }
+      }
+      return errors;
+    },
+  },
+  {
+    needs: ['vault'],
+    check: (agent, at) =>
+      agent.vault.secrets.flatMap((secret, s) => {
+        const errors: RuleError[] = [];
+        const path = at('vault', 'secrets', s, 'path');
+        const reserved = RESERVED_VAULT_PREFIXES.find((p) => secret.path === p.slice(0, -1) || secret.path.startsWith(p));
+        if (reserved) {
+          errors.push({
+            path,
+            message: `"${secret.path}" is under ${reserved}, which no agent may reach; use a path of the agent's own secrets`,
+          });
+        }
+        const star = secret.path.indexOf('*');
+        if (star !== -1 && star !== secret.path.length - 1) {
+          errors.push({ path, message: `"${secret.path}" has a * before its end; Vault allows * only as the last character` });
+        }
+        return errors;
+      }),
+  },
+  {
+    needs: ['phase', 'attribution'],
+    check: (agent, at) =>
+      agent.phase !== 'shadow' && agent.attribution.initiators.length === 0
+        ? [
+            {
+              path: at('attribution', 'initiators'),
+              message: `must list at least one human identity for phase ${agent.phase} (I3), e.g. "*@example.com"`,
+            },
+          ]
+        : [],
+  },
+  {
+    needs: ['killSwitch'],
+    check: ({ killSwitch }, at) => {
+      if (killSwitch.state !== 'engaged') return [];
+      return [
+        ...(killSwitch.engagedBy === undefined
+          ? [{ path: at('killSwitch', 'engagedBy'), message: 'is required when the kill switch is engaged: who engaged it' }]
+          : []),
+        ...(killSwitch.reason === undefined
+          ? [{ path: at('killSwitch', 'reason'), message: 'is required when the kill switch is engaged: why' }]
+          : []),
+      ];
+    },
+  },
+];
+
+/** The registry part of an image reference; Docker Hub images have none and count as docker.io. */
+export function imageRegistry(image: string): string {
+  const first = image.split('/')[0];
+  const hasRegistry = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return hasRegistry ? first : 'docker.io';
+}

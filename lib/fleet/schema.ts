@@ -1,0 +1,232 @@
+/**
+ * The fleet file: the single source of truth for its types (inferred below) and for the published
+ * JSON Schema (generated from this file by `npm run schema`, checked for drift in `npm test`).
+ *
+ * Every object is strict: an unknown key is an error, so a typo never silently drops a guardrail.
+ * Every optional field has a secure default.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../duration';
+import { MANAGEABLE_KIND_NAMES } from '../kinds';
+import { PHASES } from '../phases';
+
+export const API_VERSION = 'agentguard.dev/v1alpha1';
+export const KIND = 'AgentFleet';
+
+/** RFC 1123 label, as Kubernetes requires for namespaces and most names. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** sha256 digest pin, e.g. registry.example.com/team/app@sha256:<64 hex>. */
+export const DIGEST_PATTERN = /@sha256:[a-f0-9]{64}$/;
+const IMAGE_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
+/** Identity patterns: literal usernames with optional `*` wildcards. */
+const IDENTITY_PATTERN = /^[A-Za-z0-9@._:*+-]+$/;
+
+const dnsLabel = (what: string, max = 63) =>
+  z
+    .string()
+    .max(max)
+    .regex(DNS_LABEL, { message: `must be a lowercase RFC 1123 label (a-z, 0-9, '-'), naming ${what}` });
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, { message: 'must be a duration such as 90s, 15m or 1h30m' })
+  .refine((s) => s !== '', { message: 'must be a duration such as 90s, 15m or 1h30m' });
+
+const quantity = (example: string) =>
+  z.string().regex(QUANTITY, { message: `must be a Kubernetes quantity such as ${example}` });
+
+const port = z.int().min(1).max(65535);
+
+const kindName = z.enum(MANAGEABLE_KIND_NAMES as [string, ...string[]]);
+
+export const ResourcesSchema = z
+  .strictObject({
+    cpuRequest: quantity('100m').default('100m').describe('CPU request of the agent container.'),
+    cpuLimit: quantity('500m').default('500m').describe('CPU limit of the agent container.'),
+    memoryRequest: quantity('128Mi').default('128Mi').describe('Memory request of the agent container.'),
+    memoryLimit: quantity('512Mi').default('512Mi').describe('Memory limit of the agent container.'),
+  })
+  .describe('Resource requests and limits (I7: every agent pod has both).');
+
+export const WorkloadSchema = z
+  .strictObject({
+    kind: z
+      .enum(['deployment', 'job', 'cronjob'])
+      .default('deployment')
+      .describe('How the agent runs: a long-lived Deployment, or one task per Job / CronJob run.'),
+    replicas: z.int().min(0).max(50).default(1).describe('Replicas of a deployment agent.'),
+    schedule: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, { message: 'must be a five-field cron expression such as "*/15 * * * *"' })
+      .optional()
+      .describe('Cron schedule; required for, and only allowed with, kind cronjob.'),
+    activeDeadlineSeconds: z
+      .int()
+      .min(1)
+      .max(86400)
+      .default(900)
+      .describe('Jobs and CronJobs: a run is stopped after this many seconds.'),
+    backoffLimit: z.int().min(0).max(10).default(0).describe('Jobs and CronJobs: retries of a failed run.'),
+    ttlSecondsAfterFinished: z
+      .int()
+      .min(0)
+      .max(604800)
+      .default(3600)
+      .describe('Jobs and CronJobs: finished runs are removed after this many seconds.'),
+    resources: ResourcesSchema.prefault({}),
+  })
+  .describe('The workload that runs the agent.');
+
+export const TargetSchema = z
+  .strictObject({
+    namespace: dnsLabel('the target namespace').describe('A namespace the agent acts in.'),
+    kinds: z
+      .array(kindName)
+      .min(1)
+      .describe('Kinds the agent may read and, when its phase allows, update and patch here.'),
+    create: z
+      .boolean()
+      .default(false)
+      .describe('Whether the agent may also create objects of these kinds (supervised and autonomous).'),
+    deleteKinds: z
+      .array(kindName)
+      .default([])
+      .describe('Kinds the agent may delete here (I1 exception); autonomous agents only, a subset of kinds.'),
+  })
+  .describe('A namespace the agent acts in and what it may do there.');
+
+export const EgressSchema = z
+  .strictObject({
+    namespace: dnsLabel('the destination namespace').optional().describe('Destination namespace (pods in it).'),
+    cidr: z
+      .string()
+      .regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.20.0.0/16' })
+      .optional()
+      .describe('Destination IPv4 CIDR.'),
+    ports: z.array(port).min(1).describe('Destination TCP ports.'),
+  })
+  .refine((e) => (e.namespace === undefined) !== (e.cidr === undefined), {
+    message: 'must set exactly one of namespace or cidr',
+  })
+  .describe('An egress destination: exactly one of namespace or cidr, and its ports (I8).');
+
+export const VaultSecretSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .regex(/^[A-Za-z0-9_.\-/+*]+$/, { message: 'must be a Vault path such as secret/data/agents/triage/*' })
+      .describe('Vault path; `*` only as the last character, `+` for one segment.'),
+    capabilities: z
+      .array(z.enum(['read', 'list', 'create', 'update', 'patch', 'delete']))
+      .min(1)
+      .default(['read'])
+      .describe('Capabilities on the path; read-only by default.'),
+  })
+  .describe('A Vault path the agent may use.');
+
+export const VaultSchema = z
+  .strictObject({
+    secrets: z.array(VaultSecretSchema).default([]).describe('The only Vault paths the agent may use.'),
+    ttl: duration.optional().describe('Token TTL; defaults by phase (15m shadow and advisory, 30m supervised, 1h autonomous).'),
+    maxTtl: duration
+      .optional()
+      .describe('Token max TTL; defaults by phase (30m, 1h, 2h, 4h) and may not exceed the phase ceiling.'),
+  })
+  .describe('Vault access of the agent; no paths means no Vault role at all.');
+
+export const AttributionSchema = z
+  .strictObject({
+    initiators: z
+      .array(z.string().regex(IDENTITY_PATTERN, { message: 'must be a username or a pattern with * wildcards' }))
+      .default([])
+      .describe('Human identities (patterns with `*`) who may initiate the agent\'s actions (I3). Required unless shadow.'),
+  })
+  .describe('Who may stand behind the agent\'s mutations (I3).');
+
+export const KillSwitchSchema = z
+  .strictObject({
+    state: z.enum(['armed', 'engaged']).default('armed').describe('engaged stops the agent on every layer (I6).'),
+    engagedBy: z.string().min(1).optional().describe('Who engaged the switch; required when engaged.'),
+    reason: z.string().min(1).optional().describe('Why the switch was engaged; required when engaged.'),
+  })
+  .describe('The agent\'s kill switch (I6).');
+
+export const LimitsSchema = z
+  .strictObject({
+    maxReplicas: z
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('Highest replica count the agent may set on any workload or HPA it changes (I4).'),
+  })
+  .describe('Runtime limits beyond RBAC (I4).');
+
+export const AgentSchema = z
+  .strictObject({
+    name: dnsLabel('the agent', 40).describe('Agent name; also its ServiceAccount name.'),
+    namespace: dnsLabel('the agent namespace').describe('Namespace the agent runs in; agentguard manages it.'),
+    image: z
+      .string()
+      .regex(IMAGE_PATTERN, { message: 'must be an image reference such as registry.example.com/team/app@sha256:<64 hex>' })
+      .describe('Container image, pinned by digest unless its registry is in spec.imagePolicy.allowTagsFrom.'),
+    phase: z.enum(PHASES).default('shadow').describe('Trust phase (I5); new agents start in shadow.'),
+    workload: WorkloadSchema.prefault({}),
+    targets: z.array(TargetSchema).default([]).describe('Namespaces the agent acts in; none means it acts nowhere.'),
+    limits: LimitsSchema.prefault({}),
+    egress: z.array(EgressSchema).default([]).describe('Egress beyond DNS and Vault; none by default (I8).'),
+    vault: VaultSchema.prefault({}),
+    killSwitch: KillSwitchSchema.prefault({}),
+    attribution: AttributionSchema.prefault({}),
+  })
+  .describe('One agent of the fleet.');
+
+export const VaultSettingsSchema = z
+  .strictObject({
+    namespace: dnsLabel('the namespace Vault runs in').default('vault').describe('Kubernetes namespace of Vault, for egress.'),
+    port: port.default(8200).describe('Vault API port, for egress.'),
+    kubernetesAuthPath: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a mount path such as kubernetes' })
+      .default('kubernetes')
+      .describe('Mount path of the Kubernetes auth method.'),
+    audience: z.string().min(1).default('vault').describe('Audience of the projected service-account token.'),
+  })
+  .describe('Where Vault is and how agents log in.');
+
+export const ImagePolicySchema = z
+  .strictObject({
+    allowTagsFrom: z
+      .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry such as registry.example.com' }))
+      .default([])
+      .describe('Registries whose images may be referenced by tag instead of digest. Empty: digests only.'),
+  })
+  .describe('Image pinning (I7).');
+
+export const FleetSpecSchema = z.strictObject({
+  imagePolicy: ImagePolicySchema.prefault({}),
+  vault: VaultSettingsSchema.prefault({}),
+  agents: z.array(AgentSchema).min(1).describe('The agents of the fleet.'),
+});
+
+export const FleetSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal(KIND),
+    metadata: z.strictObject({
+      name: dnsLabel('the fleet').describe('Fleet name; labels every object agentguard emits.'),
+    }),
+    spec: FleetSpecSchema,
+  })
+  .describe('An agentguard fleet: the agents and every guardrail around them.');
+
+/** What a user writes (YAML or TypeScript): optional fields may be left out. */
+export type FleetInput = z.input<typeof FleetSchema>;
+export type AgentInput = z.input<typeof AgentSchema>;
+/** The fleet after validation, with every default filled in. */
+export type Fleet = z.output<typeof FleetSchema>;
+export type Agent = z.output<typeof AgentSchema>;
+export type Target = z.output<typeof TargetSchema>;
+export type Egress = z.output<typeof EgressSchema>;

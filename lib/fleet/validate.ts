@@ -1,0 +1,121 @@
+/**
+ * Validation of a fleet, from YAML or from TypeScript: schema errors and cross-field errors, all
+ * reported together.
+ */
+import { z } from 'zod';
+import { formatPath, issuesToErrors, type FleetError, FleetValidationError, type PathSegment } from './errors';
+import { agentRules, fleetRules, type RuleError } from './rules';
+import { GUARDRAIL_KINDS } from '../kinds';
+import { AgentSchema, FleetSchema, ImagePolicySchema, VaultSettingsSchema, type Agent, type Fleet, type FleetInput } from './schema';
+
+export type Locate = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+
+export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; errors: FleetError[] };
+
+/** Validates a parsed fleet document. `locate` maps a path to a source position, when there is a source. */
+export function validateFleet(raw: unknown, locate: Locate = () => undefined): ValidationResult {
+  const parsed = FleetSchema.safeParse(raw, { reportInput: true });
+  const found: RuleError[] = parsed.success ? [] : issuesToErrors(parsed.error.issues, knownKeysAt, explainValue);
+  found.push(...crossFieldErrors(raw));
+
+  if (found.length === 0 && parsed.success) return { ok: true, fleet: parsed.data };
+  const errors: FleetError[] = dedupe(found).map(({ path, message }) => ({
+    path: formatPath(path),
+    message,
+    ...locate(path),
+  }));
+  // Reading order when the fleet came from a file; Array.sort is stable, so ties keep rule order.
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return { ok: false, errors };
+}
+
+/** Builds a fleet in TypeScript, without YAML; throws FleetValidationError listing every problem. */
+export function defineFleet(input: FleetInput): Fleet {
+  const result = validateFleet(input);
+  if (!result.ok) throw new FleetValidationError(result.errors);
+  return result.fleet;
+}
+
+function crossFieldErrors(raw: unknown): RuleError[] {
+  const spec = field(field(raw, 'spec'), undefined);
+  const rawAgents = field(spec, 'agents');
+  if (!Array.isArray(rawAgents)) return [];
+  const imagePolicy = ImagePolicySchema.safeParse(field(spec, 'imagePolicy') ?? {});
+  const vault = VaultSettingsSchema.safeParse(field(spec, 'vault') ?? {});
+  const ctx = {
+    allowTagsFrom: imagePolicy.success ? imagePolicy.data.allowTagsFrom : [],
+    vaultNamespace: vault.success ? vault.data.namespace : 'vault',
+  };
+  const agents = rawAgents.map((raw, index) => ({ index, ...lenientAgent(raw) }));
+  return [
+    ...fleetRules(agents, rawAgents.map((a) => field(a, 'name'))),
+    ...agents.flatMap(({ index, agent, valid }) => agentRules(agent, index, ctx, valid)),
+  ];
+}
+
+/**
+ * Parses each top-level field of an agent on its own, so cross-field rules can still run on the
+ * fields that are valid. Invalid fields fall back to their default, and are left out of `valid`.
+ */
+function lenientAgent(raw: unknown): { agent: Agent; valid: Set<string> } {
+  const agent: Record<string, unknown> = {};
+  const valid = new Set<string>();
+  for (const [key, schema] of Object.entries(AgentSchema.shape)) {
+    const own = (schema as z.ZodType).safeParse(field(raw, key));
+    if (own.success) {
+      agent[key] = own.data;
+      valid.add(key);
+    } else {
+      const fallback = (schema as z.ZodType).safeParse(undefined);
+      if (fallback.success) agent[key] = fallback.data;
+    }
+  }
+  return { agent: agent as Agent, valid };
+}
+
+function explainValue(input: unknown): string | undefined {
+  return typeof input === 'string' && GUARDRAIL_KINDS.includes(input)
+    ? 'is a guardrail kind that no agent may be given (I2)'
+    : undefined;
+}
+
+function field(value: unknown, key: string | undefined): unknown {
+  if (key === undefined) return value;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function dedupe(errors: RuleError[]): RuleError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${formatPath(e.path)}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Keys the schema allows at a path, for "did you mean" hints on unknown keys. */
+export function knownKeysAt(path: readonly PathSegment[]): string[] {
+  let schema: z.ZodType | undefined = FleetSchema;
+  for (const seg of path) {
+    schema = schema && childSchema(unwrap(schema), seg);
+  }
+  const object = schema && unwrap(schema);
+  return object instanceof z.ZodObject ? Object.keys(object.shape).sort() : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodPrefault) {
+    current = current.unwrap() as z.ZodType;
+  }
+  return current;
+}
+
+function childSchema(schema: z.ZodType, seg: PathSegment): z.ZodType | undefined {
+  if (schema instanceof z.ZodArray && typeof seg === 'number') return schema.element as z.ZodType;
+  if (schema instanceof z.ZodObject && typeof seg === 'string') return schema.shape[seg] as z.ZodType | undefined;
+  return undefined;
+}

@@ -1,0 +1,27 @@
+/** Names, labels and identities every part of agentguard derives from an agent the same way. */
+import type { Agent, Fleet } from './fleet/schema';
+
+export const LABEL_PREFIX = 'agentguard.dev';
+export const LABELS = {
+  agent: `${LABEL_PREFIX}/agent`,
+  fleet: `${LABEL_PREFIX}/fleet`,
+  phase: `${LABEL_PREFIX}/phase`,
+  killSwitch: `${LABEL_PREFIX}/kill-switch`,
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+/** The Kubernetes username of an agent's ServiceAccount: what admission sees in userInfo.username. */
+export function agentUsername(agent: Pick<Agent, 'name' | 'namespace'>): string {
+  return `system:serviceaccount:${agent.namespace}:${agent.name}`;
+}
+
+/** Labels on every object emitted for an agent. Sorted keys keep the output byte-stable. */
+export function agentLabels(fleet: Fleet, agent: Agent): Record<string, string> {
+  return {
+    [LABELS.agent]: agent.name,
+    [LABELS.fleet]: fleet.metadata.name,
+    [LABELS.killSwitch]: agent.killSwitch.state,
+    [LABELS.phase]: agent.phase,
+    [LABELS.managedBy]: 'agentguard',
+  };
+}

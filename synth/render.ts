@@ -1,0 +1,30 @@
+/** Turns the app into files: a map of relative path to content, built fully in memory first. */
+import { stringify } from 'yaml';
+import type { Chart } from 'cdk8s';
+import type { Fleet } from '../lib/fleet/schema';
+import { buildApp } from './app';
+
+export type FileSet = Map<string, string>;
+
+export function yamlDocuments(objects: readonly unknown[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+}
+
+function kustomization(resources: readonly string[]): string {
+  return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
+}
+
+/** Per-agent folders, each a kustomization, plus a root kustomization over all of them. */
+export function renderFleet(fleet: Fleet): FileSet {
+  const files: FileSet = new Map();
+  const { agents } = buildApp(fleet);
+  const folders: string[] = [];
+  for (const chart of agents as Chart[]) {
+    const folder = `agents/${chart.node.id.replace(/^agent-/, '')}`;
+    folders.push(folder);
+    files.set(`${folder}/agent.yaml`, yamlDocuments(chart.toJson()));
+    files.set(`${folder}/kustomization.yaml`, kustomization(['agent.yaml']));
+  }
+  files.set('kustomization.yaml', kustomization(folders));
+  return files;
+}

@@ -1,0 +1,31 @@
+/**
+ * Writes a file set to a directory atomically: everything is written to a sibling scratch folder,
+ * then swapped in with renames. If anything fails, the old directory is left exactly as it was.
+ */
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { FileSet } from './render';
+
+export function writeAtomically(outDir: string, files: FileSet): void {
+  const target = resolve(outDir);
+  const parent = dirname(target);
+  mkdirSync(parent, { recursive: true });
+  const staged = mkdtempSync(join(parent, `.${basename(target)}.staged-`));
+  try {
+    for (const [relative, content] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (relative.startsWith('/') || relative.split('/').includes('..')) {
+        throw new Error(`refusing to write outside the output folder: ${relative}`);
+      }
+      const path = join(staged, relative);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content);
+    }
+    const old = `${staged}.old`;
+    if (existsSync(target)) renameSync(target, old);
+    renameSync(staged, target);
+    rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(staged, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+/** Fleets for tests: a small valid one to mutate, and helpers to run the loader on it. */
+import type { FleetInput } from '../../lib/fleet/schema';
+
+export const DIGEST = `sha256:${'ab'.repeat(32)}`;
+
+export function validFleet(): FleetInput {
+  return {
+    apiVersion: 'agentguard.dev/v1alpha1',
+    kind: 'AgentFleet',
+    metadata: { name: 'test-fleet' },
+    spec: {
+      agents: [
+        {
+          name: 'reader',
+          namespace: 'agents-reader',
+          image: `registry.example.com/agents/reader@${DIGEST}`,
+          phase: 'shadow',
+          targets: [{ namespace: 'shop', kinds: ['Deployment'] }],
+        },
+        {
+          name: 'writer',
+          namespace: 'agents-writer',
+          image: `registry.example.com/agents/writer@${DIGEST}`,
+          phase: 'supervised',
+          targets: [{ namespace: 'shop', kinds: ['Deployment', 'ConfigMap'], create: true }],
+          vault: { secrets: [{ path: 'secret/data/agents/writer/*' }], ttl: '30m', maxTtl: '1h' },
+          attribution: { initiators: ['*@example.com'] },
+        },
+        {
+          name: 'batch',
+          namespace: 'agents-batch',
+          image: `registry.example.com/agents/batch@${DIGEST}`,
+          phase: 'autonomous',
+          workload: { kind: 'cronjob', schedule: '*/5 * * * *' },
+          targets: [{ namespace: 'jobs', kinds: ['Job'], create: true, deleteKinds: ['Job'] }],
+          attribution: { initiators: ['platform@example.com'] },
+        },
+      ],
+    },
+  };
+}
+
+/** A deep copy of the valid fleet with `mutate` applied to its plain-object form. */
+export function mutated(mutate: (fleet: Record<string, any>) => void): unknown { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const fleet = structuredClone(validFleet()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  mutate(fleet);
+  return fleet;
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run doctor`: each pinned tool with the version it reports and where it is. Exits 1 when a
+ * tool or schema set is missing or at the wrong version, naming the fix.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crdSchemaDir, kubernetesSchemaDir, TOOLS, toolStatus, versions } from './toolchain';
+
+export function doctor(): { lines: string[]; ok: boolean } {
+  const rows: string[][] = [['tool', 'pinned', 'found', 'status', 'path']];
+  let ok = true;
+  for (const spec of TOOLS) {
+    const status = toolStatus(spec);
+    if (status.state !== 'ok') ok = false;
+    const where = status.realPath && status.realPath !== status.path ? `${status.path} -> ${status.realPath}` : status.path;
+    rows.push([spec.name, spec.version, status.found ?? '-', status.state, where]);
+  }
+  const schemaSets: Array<[string, string, string]> = [
+    [`kubernetes ${versions.kubernetes} schemas`, kubernetesSchemaDir(), `${versions.schemas.kubernetes.package}==${versions.schemas.kubernetes.packageVersion}`],
+    ['ConstraintTemplate schema', join(crdSchemaDir(), 'templates.gatekeeper.sh'), `${versions.schemas.constraintTemplate.module}@${versions.schemas.constraintTemplate.moduleVersion}`],
+  ];
+  for (const [label, dir, pinned] of schemaSets) {
+    const stamp = join(dir, '.complete');
+    const found = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+    const state = found === undefined ? 'missing' : found === pinned ? 'ok' : 'wrong-version';
+    if (state !== 'ok') ok = false;
+    rows.push([label, pinned, found ?? '-', state, dir]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
+  if (!ok) lines.push('', 'Some tools are missing or at the wrong version: run `npm run tools` to install the pinned ones.');
+  return { lines, ok };
+}
+
+if (require.main === module) {
+  const { lines, ok } = doctor();
+  process.stdout.write(`${lines.join('\n')}\n`);
+  process.exit(ok ? 0 : 1);
+}

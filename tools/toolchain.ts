@@ -1,0 +1,100 @@
+/**
+ * The pinned toolchain: where each tool lives and how to tell its version. Shared by the installer,
+ * `npm run doctor` and the tests, which run the binaries in `.tools/bin`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import versions from './versions.json';
+
+export const REPO_ROOT = resolve(__dirname, '..');
+
+/** Root of the git-ignored tool folder; AGENTGUARD_TOOLS_DIR moves it (the installer's own tests do). */
+export function toolsDir(): string {
+  return process.env.AGENTGUARD_TOOLS_DIR ? resolve(process.env.AGENTGUARD_TOOLS_DIR) : join(REPO_ROOT, '.tools');
+}
+export const binDir = (): string => join(toolsDir(), 'bin');
+export const schemaDir = (): string => join(toolsDir(), 'schemas');
+/** kubeconform's default layout, so `-schema-location` can use its standard template. */
+export const kubernetesSchemaDir = (): string =>
+  join(schemaDir(), 'kubernetes', `v${versions.kubernetes}-standalone-strict`);
+/** `<group>/<kind>_<version>.json`, the CRDs-catalog layout kubeconform documents. */
+export const crdSchemaDir = (): string => join(schemaDir(), 'crds');
+
+export type ToolName = keyof typeof versions.go | keyof typeof versions.pypi;
+
+export interface ToolSpec {
+  readonly name: ToolName;
+  readonly version: string;
+  /** Arguments that print the version, and the pattern that captures it. Absent: a stamp file is used. */
+  readonly versionProbe?: { readonly args: readonly string[]; readonly pattern: RegExp };
+}
+
+const PROBES: Readonly<Record<ToolName, ToolSpec['versionProbe']>> = {
+  opa: { args: ['version'], pattern: /^Version: v?(\S+)/m },
+  gator: { args: ['--version'], pattern: /gator version v?(\S+)/ },
+  kubeconform: { args: ['-v'], pattern: /^v?(\S+)/ },
+  regal: { args: ['version'], pattern: /^Version:\s+v?(\S+)/m },
+  'kube-linter': { args: ['version'], pattern: /^v?(\S+)/ },
+  tofu: { args: ['version'], pattern: /^OpenTofu v(\S+)/m },
+  bao: { args: ['version'], pattern: /^OpenBao v(\S+)/m },
+  // A provider plugin has no version command; the installer writes a stamp beside it.
+  'terraform-provider-vault': undefined,
+};
+
+export const TOOLS: readonly ToolSpec[] = [
+  ...Object.entries(versions.go).map(([name, v]) => ({ name: name as ToolName, version: v.version })),
+  ...Object.entries(versions.pypi).map(([name, v]) => ({ name: name as ToolName, version: v.version })),
+].map((t) => ({ ...t, versionProbe: PROBES[t.name] }));
+
+export function toolSpec(name: ToolName): ToolSpec {
+  const spec = TOOLS.find((t) => t.name === name);
+  if (!spec) throw new Error(`unknown tool ${name}`);
+  return spec;
+}
+
+/** Path of a pinned tool in `.tools/bin`; throws with the fix when it is missing. */
+export function toolPath(name: ToolName): string {
+  const path = join(binDir(), name);
+  if (!existsSync(path)) throw new Error(`${name} is not installed in ${binDir()}: run \`npm run tools\``);
+  return path;
+}
+
+export const stampPath = (name: ToolName): string => join(binDir(), `.${name}.version`);
+
+/** Environment that keeps tools from phoning home (update checks), which this network forbids. */
+export const QUIET_ENV: Readonly<Record<string, string>> = { CHECKPOINT_DISABLE: '1', BAO_DISABLE_VERSION_CHECK: '1' };
+
+/** The version a binary reports, or undefined when it does not run or prints no version. */
+export function probeVersion(spec: ToolSpec, binary: string): string | undefined {
+  if (!spec.versionProbe) {
+    const stamp = stampPath(spec.name);
+    return existsSync(binary) && existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+  }
+  const run = spawnSync(binary, [...spec.versionProbe.args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, ...QUIET_ENV },
+  });
+  if (run.error || run.status !== 0) return undefined;
+  return spec.versionProbe.pattern.exec(`${run.stdout}\n${run.stderr}`)?.[1];
+}
+
+export interface ToolStatus {
+  readonly spec: ToolSpec;
+  readonly path: string;
+  /** Where the tool really is (a reused PATH binary is linked into `.tools/bin`). */
+  readonly realPath?: string;
+  readonly found?: string;
+  readonly state: 'ok' | 'missing' | 'wrong-version';
+}
+
+export function toolStatus(spec: ToolSpec): ToolStatus {
+  const path = join(binDir(), spec.name);
+  if (!existsSync(path)) return { spec, path, state: 'missing' };
+  const found = probeVersion(spec, path);
+  const realPath = realpathSync(path);
+  return { spec, path, realPath, found, state: found === spec.version ? 'ok' : 'wrong-version' };
+}
+
+export { versions };

@@ -15,7 +15,13 @@ export interface KindInfo {
   readonly scalable: boolean;
 }
 
-function kind(group: string, version: string, kindName: string, resource: string, scalable = false): KindInfo {
+function kind(
+  group: string,
+  version: string,
+  kindName: string,
+  resource: string,
+  scalable = false,
+): KindInfo {
   return { group, version, kind: kindName, resource, scalable };
 }
 

@@ -5,6 +5,8 @@ import type { Fleet } from '../lib/fleet/schema';
 
 export function buildApp(fleet: Fleet, outdir?: string): { app: App; agents: SecureAgent[] } {
   const app = new App({ outdir });
-  const agents = fleet.spec.agents.map((agent) => new SecureAgent(app, `agent-${agent.name}`, { fleet, agent }));
+  const agents = fleet.spec.agents.map(
+    (agent) => new SecureAgent(app, `agent-${agent.name}`, { fleet, agent }),
+  );
   return { app, agents };
 }

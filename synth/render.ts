@@ -11,7 +11,11 @@ export function yamlDocuments(objects: readonly unknown[]): string {
 }
 
 function kustomization(resources: readonly string[]): string {
-  return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources] });
+  return stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: [...resources],
+  });
 }
 
 /** Per-agent folders, each a kustomization, plus a root kustomization over all of them. */

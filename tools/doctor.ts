@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdSchemaDir, kubernetesSchemaDir, TOOLS, toolStatus, versions } from './toolchain';
+import { crdSchemaDir, kubernetesSchemaDir, SCHEMA_STAMPS, TOOLS, toolStatus, versions } from './toolchain';
 
 export function doctor(): { lines: string[]; ok: boolean } {
   const rows: string[][] = [['tool', 'pinned', 'found', 'status', 'path']];
@@ -12,12 +12,19 @@ export function doctor(): { lines: string[]; ok: boolean } {
   for (const spec of TOOLS) {
     const status = toolStatus(spec);
     if (status.state !== 'ok') ok = false;
-    const where = status.realPath && status.realPath !== status.path ? `${status.path} -> ${status.realPath}` : status.path;
+    const where =
+      status.realPath && status.realPath !== status.path
+        ? `${status.path} -> ${status.realPath}`
+        : status.path;
     rows.push([spec.name, spec.version, status.found ?? '-', status.state, where]);
   }
   const schemaSets: Array<[string, string, string]> = [
-    [`kubernetes ${versions.kubernetes} schemas`, kubernetesSchemaDir(), `${versions.schemas.kubernetes.package}==${versions.schemas.kubernetes.packageVersion}`],
-    ['ConstraintTemplate schema', join(crdSchemaDir(), 'templates.gatekeeper.sh'), `${versions.schemas.constraintTemplate.module}@${versions.schemas.constraintTemplate.moduleVersion}`],
+    [`kubernetes ${versions.kubernetes} schemas`, kubernetesSchemaDir(), SCHEMA_STAMPS.kubernetes],
+    [
+      'ConstraintTemplate schema',
+      join(crdSchemaDir(), 'templates.gatekeeper.sh'),
+      SCHEMA_STAMPS.constraintTemplate,
+    ],
   ];
   for (const [label, dir, pinned] of schemaSets) {
     const stamp = join(dir, '.complete');
@@ -27,8 +34,14 @@ export function doctor(): { lines: string[]; ok: boolean } {
     rows.push([label, pinned, found ?? '-', state, dir]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '));
-  if (!ok) lines.push('', 'Some tools are missing or at the wrong version: run `npm run tools` to install the pinned ones.');
+  const lines = rows.map((r) =>
+    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '),
+  );
+  if (!ok)
+    lines.push(
+      '',
+      'Some tools are missing or at the wrong version: run `npm run tools` to install the pinned ones.',
+    );
   return { lines, ok };
 }
 

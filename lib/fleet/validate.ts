@@ -3,10 +3,24 @@
  * reported together.
  */
 import { z } from 'zod';
-import { formatPath, issuesToErrors, type FleetError, FleetValidationError, type PathSegment } from './errors';
+import {
+  formatPath,
+  issuesToErrors,
+  type FleetError,
+  FleetValidationError,
+  type PathSegment,
+} from './errors';
 import { agentRules, fleetRules, type RuleError } from './rules';
 import { GUARDRAIL_KINDS } from '../kinds';
-import { AgentSchema, FleetSchema, ImagePolicySchema, VaultSettingsSchema, type Agent, type Fleet, type FleetInput } from './schema';
+import {
+  AgentSchema,
+  FleetSchema,
+  ImagePolicySchema,
+  VaultSettingsSchema,
+  type Agent,
+  type Fleet,
+  type FleetInput,
+} from './schema';
 
 export type Locate = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
 
@@ -15,7 +29,9 @@ export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; errors:
 /** Validates a parsed fleet document. `locate` maps a path to a source position, when there is a source. */
 export function validateFleet(raw: unknown, locate: Locate = () => undefined): ValidationResult {
   const parsed = FleetSchema.safeParse(raw, { reportInput: true });
-  const found: RuleError[] = parsed.success ? [] : issuesToErrors(parsed.error.issues, knownKeysAt, explainValue);
+  const found: RuleError[] = parsed.success
+    ? []
+    : issuesToErrors(parsed.error.issues, knownKeysAt, explainValue);
   found.push(...crossFieldErrors(raw));
 
   if (found.length === 0 && parsed.success) return { ok: true, fleet: parsed.data };
@@ -48,7 +64,10 @@ function crossFieldErrors(raw: unknown): RuleError[] {
   };
   const agents = rawAgents.map((raw, index) => ({ index, ...lenientAgent(raw) }));
   return [
-    ...fleetRules(agents, rawAgents.map((a) => field(a, 'name'))),
+    ...fleetRules(
+      agents,
+      rawAgents.map((a) => field(a, 'name')),
+    ),
     ...agents.flatMap(({ index, agent, valid }) => agentRules(agent, index, ctx, valid)),
   ];
 }
@@ -108,7 +127,11 @@ export function knownKeysAt(path: readonly PathSegment[]): string[] {
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
-  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodPrefault) {
+  while (
+    current instanceof z.ZodDefault ||
+    current instanceof z.ZodOptional ||
+    current instanceof z.ZodPrefault
+  ) {
     current = current.unwrap() as z.ZodType;
   }
   return current;
@@ -116,6 +139,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 function childSchema(schema: z.ZodType, seg: PathSegment): z.ZodType | undefined {
   if (schema instanceof z.ZodArray && typeof seg === 'number') return schema.element as z.ZodType;
-  if (schema instanceof z.ZodObject && typeof seg === 'string') return schema.shape[seg] as z.ZodType | undefined;
+  if (schema instanceof z.ZodObject && typeof seg === 'string')
+    return schema.shape[seg] as z.ZodType | undefined;
   return undefined;
 }

@@ -18,7 +18,12 @@ describe('defineFleet', () => {
 
   it('fills defaults for a typed input', () => {
     const fleet = defineFleet(validFleet());
-    expect(fleet.spec.vault).toEqual({ namespace: 'vault', port: 8200, kubernetesAuthPath: 'kubernetes', audience: 'vault' });
+    expect(fleet.spec.vault).toEqual({
+      namespace: 'vault',
+      port: 8200,
+      kubernetesAuthPath: 'kubernetes',
+      audience: 'vault',
+    });
     expect(fleet.spec.agents[0].limits.maxReplicas).toBe(3);
   });
 

@@ -10,7 +10,7 @@ import { fleetJsonSchema, SCHEMA_FILE } from '../../lib/fleet/json-schema';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { PHASES } from '../../lib/phases';
 import { REPO_ROOT } from '../../tools/toolchain';
-import { mutated } from '../support/fleets';
+import { mutated, type Loose } from '../support/fleets';
 
 const examples = readdirSync(join(REPO_ROOT, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
@@ -56,9 +56,9 @@ describe('published JSON Schema', () => {
   });
 
   it.each([
-    ['a misspelled phase', (f: Record<string, any>) => (f.spec.agents[0].phase = 'autonmous')], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ['an unknown key', (f: Record<string, any>) => (f.spec.agents[0].imagee = 'x')], // eslint-disable-line @typescript-eslint/no-explicit-any
-    ['a guardrail kind', (f: Record<string, any>) => (f.spec.agents[0].targets[0].kinds = ['Secret'])], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['a misspelled phase', (f: Loose) => (f.spec.agents[0].phase = 'autonmous')],
+    ['an unknown key', (f: Loose) => (f.spec.agents[0].imagee = 'x')],
+    ['a guardrail kind', (f: Loose) => (f.spec.agents[0].targets[0].kinds = ['Secret'])],
   ])('rejects %s, as editors will while the file is typed', (_title, mutate) => {
     expect(validate(mutated(mutate))).toBe(false);
   });

@@ -86,7 +86,12 @@ const cases: Case[] = [
   [
     'bad agent name',
     mutated((f) => (f.spec.agents[0].name = 'Reader_1')),
-    [['spec.agents[0].name', '"Reader_1" must be a lowercase RFC 1123 label (a-z, 0-9, \'-\'), naming the agent']],
+    [
+      [
+        'spec.agents[0].name',
+        '"Reader_1" must be a lowercase RFC 1123 label (a-z, 0-9, \'-\'), naming the agent',
+      ],
+    ],
   ],
   [
     'duplicate agent names',
@@ -136,7 +141,12 @@ const cases: Case[] = [
   [
     'same target twice',
     mutated((f) => f.spec.agents[0].targets.push({ namespace: 'shop', kinds: ['ConfigMap'] })),
-    [['spec.agents[0].targets[1].namespace', '"shop" is already listed in targets[0]; merge the two entries']],
+    [
+      [
+        'spec.agents[0].targets[1].namespace',
+        '"shop" is already listed in targets[0]; merge the two entries',
+      ],
+    ],
   ],
   [
     'unknown kind and a guardrail kind',
@@ -159,7 +169,12 @@ const cases: Case[] = [
   [
     'delete of a kind not in kinds',
     mutated((f) => (f.spec.agents[2].targets[0].deleteKinds = ['Job', 'Deployment'])),
-    [['spec.agents[2].targets[0].deleteKinds[1]', '"Deployment" is not in kinds of this target; list it in kinds too']],
+    [
+      [
+        'spec.agents[2].targets[0].deleteKinds[1]',
+        '"Deployment" is not in kinds of this target; list it in kinds too',
+      ],
+    ],
   ],
   [
     'TTL above max TTL',
@@ -203,7 +218,9 @@ const cases: Case[] = [
   ],
   [
     'sudo capability',
-    mutated((f) => (f.spec.agents[1].vault.secrets = [{ path: 'secret/data/x', capabilities: ['read', 'sudo'] }])),
+    mutated(
+      (f) => (f.spec.agents[1].vault.secrets = [{ path: 'secret/data/x', capabilities: ['read', 'sudo'] }]),
+    ),
     [
       [
         'spec.agents[1].vault.secrets[0].capabilities[1]',
@@ -261,7 +278,13 @@ const cases: Case[] = [
   ],
   [
     'egress with both namespace and cidr, and a bad port',
-    mutated((f) => (f.spec.agents[1].egress = [{ namespace: 'db', cidr: '10.0.0.0/8', ports: [443] }, { cidr: '10.1.0.0/16', ports: [70000] }])),
+    mutated(
+      (f) =>
+        (f.spec.agents[1].egress = [
+          { namespace: 'db', cidr: '10.0.0.0/8', ports: [443] },
+          { cidr: '10.1.0.0/16', ports: [70000] },
+        ]),
+    ),
     [
       ['spec.agents[1].egress[0]', 'must set exactly one of namespace or cidr'],
       ['spec.agents[1].egress[1].ports[0]', '70000 is above the maximum 65535'],
@@ -283,7 +306,10 @@ const cases: Case[] = [
     [
       ['spec.agents[1].phase', `3 is not one of ${PHASES}`],
       ['spec.agents[1].targets', '"shop" is not a list'],
-      ['spec.agents[1].attribution.initiators[0]', '"bob smith" must be a username or a pattern with * wildcards'],
+      [
+        'spec.agents[1].attribution.initiators[0]',
+        '"bob smith" must be a username or a pattern with * wildcards',
+      ],
     ],
   ],
 ];

@@ -6,7 +6,8 @@ import { FleetValidationError } from '../../lib/fleet/errors';
 import { loadFleetFile, parseFleet } from '../../lib/fleet/load';
 import { DIGEST } from '../support/fleets';
 
-const HEADER = 'apiVersion: agentguard.dev/v1alpha1\nkind: AgentFleet\nmetadata:\n  name: f\nspec:\n  agents:\n';
+const HEADER =
+  'apiVersion: agentguard.dev/v1alpha1\nkind: AgentFleet\nmetadata:\n  name: f\nspec:\n  agents:\n';
 
 function agent(lines: string): string {
   return `${HEADER}    - name: a\n      namespace: agents-a\n      image: r.example.com/a@${DIGEST}\n${lines}`;
@@ -14,7 +15,9 @@ function agent(lines: string): string {
 
 describe('fleet YAML', () => {
   it('points each error at its line and column, in reading order', () => {
-    const result = parseFleet(agent('      phase: autonmous\n      targets:\n        - namespace: shop\n          kindz: [Job]\n'));
+    const result = parseFleet(
+      agent('      phase: autonmous\n      targets:\n        - namespace: shop\n          kindz: [Job]\n'),
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual([
@@ -25,7 +28,12 @@ describe('fleet YAML', () => {
         column: 7,
       },
       { path: 'spec.agents[0].targets[0].kinds', message: 'is required (a list)', line: 12, column: 11 },
-      { path: 'spec.agents[0].targets[0].kindz', message: 'unknown key; did you mean "kinds"?', line: 13, column: 11 },
+      {
+        path: 'spec.agents[0].targets[0].kindz',
+        message: 'unknown key; did you mean "kinds"?',
+        line: 13,
+        column: 11,
+      },
     ]);
   });
 
@@ -34,7 +42,7 @@ describe('fleet YAML', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatchObject({ path: "(yaml)", line: 8, column: 1 });
+    expect(result.errors[0]).toMatchObject({ path: '(yaml)', line: 8, column: 1 });
   });
 
   it('rejects a duplicated key instead of keeping the last value', () => {
@@ -55,7 +63,7 @@ describe('fleet YAML', () => {
       expect((err as Error).message).toBe(
         `${file} is invalid (2 errors):\n` +
           `  ${file}:10:7: spec.agents[0].phase: "autonmous" is not one of shadow, advisory, supervised, autonomous\n` +
-          `  ${file}:11:27: spec.agents[0].workload.replicas: -1 is below the minimum 0`,
+          `  ${file}:11:18: spec.agents[0].workload.replicas: -1 is below the minimum 0`,
       );
     }
   });

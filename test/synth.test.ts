@@ -1,0 +1,119 @@
+/**
+ * `npm run synth`: output validates with the real kubeconform, is byte-identical run to run, and a
+ * bad fleet leaves the output folder exactly as it was.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from '../tools/toolchain';
+import { kubeconform } from './support/tools';
+
+const EXAMPLE = join(REPO_ROOT, 'examples', 'fleet.yaml');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+function synth(fleet: string, out: string) {
+  return spawnSync(TSX, [join(REPO_ROOT, 'synth', 'main.ts'), '--fleet', fleet, '--out', out], {
+    encoding: 'utf8',
+  });
+}
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out[relative(dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('synth', () => {
+  const work = mkdtempSync(join(tmpdir(), 'agentguard-synth-'));
+  const first = join(work, 'first');
+  const second = join(work, 'second');
+
+  beforeAll(() => {
+    for (const out of [first, second]) {
+      const run = synth(EXAMPLE, out);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+    }
+  });
+
+  it('writes a kustomization per agent and one over all of them', () => {
+    const files = Object.keys(tree(first)).sort();
+    expect(files).toContain('kustomization.yaml');
+    for (const agent of [
+      'cost-analyst',
+      'incident-triage',
+      'release-bot',
+      'batch-scaler',
+      'capacity-report',
+    ]) {
+      expect(files).toContain(`agents/${agent}/kustomization.yaml`);
+      expect(files).toContain(`agents/${agent}/agent.yaml`);
+    }
+  });
+
+  it('is byte-identical for the same input', () => {
+    expect(tree(second)).toEqual(tree(first));
+  });
+
+  it('validates with kubeconform -strict against the pinned Kubernetes schemas', () => {
+    const manifests = Object.keys(tree(first))
+      .filter((f) => !f.endsWith('kustomization.yaml'))
+      .map((f) => join(first, f));
+    const run = kubeconform(manifests);
+    const summary = JSON.parse(run.stdout) as { summary: Record<string, number> };
+    expect(summary.summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0 });
+    expect(summary.summary.valid).toBeGreaterThanOrEqual(10);
+    expect(run.status).toBe(0);
+  });
+
+  it('kubeconform really rejects a bad manifest (the check can fail)', () => {
+    const bad = join(work, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x, namespace: y}\nautomountServiceAccountToken: "no"\nbogus: 1\n',
+    );
+    const run = kubeconform([bad]);
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout).summary).toMatchObject({ invalid: 1 });
+  });
+
+  it('on a bad fleet, prints every error, exits 1 and leaves the output untouched', () => {
+    const out = join(work, 'kept');
+    cpSync(first, out, { recursive: true });
+    const before = tree(out);
+    const badFleet = join(work, 'bad-fleet.yaml');
+    writeFileSync(
+      badFleet,
+      readFileSync(EXAMPLE, 'utf8')
+        .replace('phase: supervised', 'phase: supervized')
+        .replace('maxReplicas: 6', 'maxReplicas: -6'),
+    );
+    const run = synth(badFleet, out);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${badFleet}:49:7: spec.agents[2].phase: "supervized" is not one of`);
+    expect(run.stderr).toContain('spec.agents[2].limits.maxReplicas: -6 is below the minimum 0');
+    expect(run.stderr).toContain(`nothing was written to ${out}/`);
+    expect(tree(out)).toEqual(before);
+    expect(readdirSync(work).filter((f) => f.includes('staged'))).toEqual([]);
+  });
+
+  it('on a bad fleet, creates no output folder at all when there was none', () => {
+    const out = join(work, 'never');
+    const badFleet = join(work, 'bad-fleet.yaml');
+    expect(synth(badFleet, out).status).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('npm run synth writes dist/ from the example fleet', () => {
+    execFileSync('npm', ['run', '--silent', 'synth'], { cwd: REPO_ROOT, stdio: 'pipe' });
+    expect(tree(join(REPO_ROOT, 'dist'))).toEqual(tree(first));
+  });
+});

@@ -2,23 +2,41 @@ import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
 import { agentLabels } from '../lib/naming';
+import { AgentNetwork } from './agent-network';
+import { podTemplate } from './pod';
+import { TrustPhase } from './trust-phase';
 
 export interface SecureAgentProps extends ChartProps {
   /** The validated fleet the agent belongs to (its name labels every object). */
   readonly fleet: Fleet;
   /** The agent, as validated by the fleet loader (defaults filled in). */
   readonly agent: Agent;
+  /**
+   * Quota for the agent namespace, so a runaway agent cannot exhaust the cluster.
+   * @default pods: 2 × replicas + 2; requests and limits: that many pods at the agent's own sizes
+   */
+  readonly quota?: { readonly pods: number };
 }
 
 /**
- * One agent's Kubernetes footprint: its namespace, held to Pod Security Standards `restricted`,
- * and its ServiceAccount, which never automounts a token.
+ * Everything one agent runs in: its namespace (Pod Security Standards `restricted`, a quota and
+ * limit range), a ServiceAccount that never automounts a token, the hardened workload the fleet asks
+ * for (I7), default-deny networking with an egress allowlist (I8), and its RBAC by phase (I5, I2).
+ * An engaged kill switch (I6) scales the workload to zero or suspends it, drops its pods from every
+ * allow policy and removes its RoleBindings.
  */
 export class SecureAgent extends Chart {
+  readonly trustPhase: TrustPhase;
+
   constructor(scope: Construct, id: string, props: SecureAgentProps) {
     super(scope, id, { ...props, disableResourceNameHashes: true });
     const { fleet, agent } = props;
     const labels = agentLabels(fleet, agent);
+    const engaged = agent.killSwitch.state === 'engaged';
+    const pods = props.quota?.pods ?? 2 * Math.max(agent.workload.replicas, 1) + 2;
+    if (!Number.isInteger(pods) || pods < 1) {
+      throw new Error(`SecureAgent "${agent.name}": quota.pods must be a positive integer, got ${pods}`);
+    }
 
     new ApiObject(this, 'namespace', {
       apiVersion: 'v1',
@@ -40,5 +58,107 @@ export class SecureAgent extends Chart {
       metadata: { name: agent.name, namespace: agent.namespace, labels },
       automountServiceAccountToken: false,
     });
+
+    this.workload(fleet, agent, engaged);
+
+    const { resources } = agent.workload;
+    new ApiObject(this, 'quota', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'agentguard', namespace: agent.namespace, labels },
+      spec: {
+        hard: {
+          pods: String(pods),
+          'requests.cpu': scale(resources.cpuRequest, pods),
+          'requests.memory': scale(resources.memoryRequest, pods),
+          'limits.cpu': scale(resources.cpuLimit, pods),
+          'limits.memory': scale(resources.memoryLimit, pods),
+          services: '0',
+          'services.loadbalancers': '0',
+          'services.nodeports': '0',
+          persistentvolumeclaims: '0',
+        },
+      },
+    });
+
+    new ApiObject(this, 'limit-range', {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'agentguard', namespace: agent.namespace, labels },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            default: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+            defaultRequest: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
+            max: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+          },
+        ],
+      },
+    });
+
+    new AgentNetwork(this, 'network', { fleet, agent });
+    this.trustPhase = new TrustPhase(this, 'trust-phase', { fleet, agent });
   }
+
+  private workload(fleet: Fleet, agent: Agent, engaged: boolean): void {
+    const labels = agentLabels(fleet, agent);
+    const metadata = { name: agent.name, namespace: agent.namespace, labels };
+    const wl = agent.workload;
+    const jobSpec = {
+      activeDeadlineSeconds: wl.activeDeadlineSeconds,
+      backoffLimit: wl.backoffLimit,
+      ttlSecondsAfterFinished: wl.ttlSecondsAfterFinished,
+      template: podTemplate(fleet, agent, 'Never'),
+    };
+    switch (wl.kind) {
+      case 'deployment':
+        new ApiObject(this, 'workload', {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata,
+          spec: {
+            replicas: engaged ? 0 : wl.replicas,
+            selector: { matchLabels: { 'agentguard.dev/agent': agent.name } },
+            strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+            template: podTemplate(fleet, agent, 'Always'),
+          },
+        });
+        return;
+      case 'job':
+        // One task per Job; an engaged kill switch suspends it (its pods are deleted).
+        new ApiObject(this, 'workload', {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata,
+          spec: { ...jobSpec, suspend: engaged },
+        });
+        return;
+      case 'cronjob':
+        new ApiObject(this, 'workload', {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata,
+          spec: {
+            schedule: wl.schedule,
+            concurrencyPolicy: 'Forbid',
+            startingDeadlineSeconds: 300,
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 3,
+            suspend: engaged,
+            // History limits clean up finished runs; a Job-level TTL would fight them.
+            jobTemplate: { metadata: { labels }, spec: { ...jobSpec, ttlSecondsAfterFinished: undefined } },
+          },
+        });
+        return;
+    }
+  }
+}
+
+/** Multiplies a quantity such as "250m" or "128Mi" by a whole number, keeping its unit. */
+export function scale(quantity: string, times: number): string {
+  const match = /^([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)$/.exec(quantity);
+  if (!match) throw new Error(`cannot scale quantity "${quantity}"`);
+  const value = Number(match[1]) * times;
+  return `${Number.isInteger(value) ? value : value.toFixed(3).replace(/0+$/, '')}${match[2]}`;
 }

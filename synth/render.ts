@@ -1,6 +1,7 @@
 /** Turns the app into files: a map of relative path to content, built fully in memory first. */
 import { stringify } from 'yaml';
 import type { Chart } from 'cdk8s';
+import { auditPolicy } from '../lib/audit';
 import type { Fleet } from '../lib/fleet/schema';
 import { buildApp } from './app';
 
@@ -30,5 +31,7 @@ export function renderFleet(fleet: Fleet): FileSet {
     files.set(`${folder}/kustomization.yaml`, kustomization(['agent.yaml']));
   }
   files.set('kustomization.yaml', kustomization(folders));
+  // An API server file, not a cluster object: kept out of the kustomization.
+  files.set('audit/audit-policy.yaml', yamlDocuments([auditPolicy(fleet)]));
   return files;
 }

@@ -65,12 +65,13 @@ describe('synth', () => {
 
   it('validates with kubeconform -strict against the pinned Kubernetes schemas', () => {
     const manifests = Object.keys(tree(first))
-      .filter((f) => !f.endsWith('kustomization.yaml'))
+      // The audit policy is an API server file with no published schema; its test checks it directly.
+      .filter((f) => !f.endsWith('kustomization.yaml') && !f.startsWith('audit/'))
       .map((f) => join(first, f));
     const run = kubeconform(manifests);
     const summary = JSON.parse(run.stdout) as { summary: Record<string, number> };
     expect(summary.summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0 });
-    expect(summary.summary.valid).toBeGreaterThanOrEqual(10);
+    expect(summary.summary.valid).toBeGreaterThanOrEqual(45);
     expect(run.status).toBe(0);
   });
 

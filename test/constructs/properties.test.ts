@@ -29,37 +29,50 @@ const targetArb = (autonomous: boolean) =>
 
 const agentArb = (index: number): fc.Arbitrary<AgentInput> =>
   fc.constantFrom(...PHASES).chain((phase) =>
-    fc.record({
-      phase: fc.constant(phase),
-      workload: fc.oneof(
-        fc.record({ kind: fc.constant('deployment' as const), replicas: fc.integer({ min: 0, max: 5 }) }),
-        fc.record({ kind: fc.constant('job' as const) }),
-        fc.record({ kind: fc.constant('cronjob' as const), schedule: fc.constant('*/5 * * * *') }),
-      ),
-      targets: fc
-        .uniqueArray(fc.constantFrom(...TARGET_NAMESPACES), { maxLength: 3 })
-        .chain((namespaces) =>
-          fc.tuple(...namespaces.map((ns) => targetArb(phase === 'autonomous').map((t) => ({ namespace: ns, ...t })))),
+    fc
+      .record({
+        phase: fc.constant(phase),
+        workload: fc.oneof(
+          fc.record({ kind: fc.constant('deployment' as const), replicas: fc.integer({ min: 0, max: 5 }) }),
+          fc.record({ kind: fc.constant('job' as const) }),
+          fc.record({ kind: fc.constant('cronjob' as const), schedule: fc.constant('*/5 * * * *') }),
         ),
-      vault: fc.boolean().map((on) => ({ secrets: on ? [{ path: `secret/data/agents/a${index}/*` }] : [] })),
-      killSwitch: fc.constantFrom(
-        { state: 'armed' as const },
-        { state: 'engaged' as const, engagedBy: 'sec@example.com', reason: 'drill' },
-      ),
-    }).map((a) => ({
-      ...a,
-      name: `agent-${index}`,
-      namespace: `agents-${index}`,
-      image: `registry.example.com/agents/a${index}@${DIGEST}`,
-      attribution: { initiators: ['*@example.com'] },
-    })),
+        targets: fc
+          .uniqueArray(fc.constantFrom(...TARGET_NAMESPACES), { maxLength: 3 })
+          .chain((namespaces) =>
+            fc.tuple(
+              ...namespaces.map((ns) =>
+                targetArb(phase === 'autonomous').map((t) => ({ namespace: ns, ...t })),
+              ),
+            ),
+          ),
+        vault: fc
+          .boolean()
+          .map((on) => ({ secrets: on ? [{ path: `secret/data/agents/a${index}/*` }] : [] })),
+        killSwitch: fc.constantFrom(
+          { state: 'armed' as const },
+          { state: 'engaged' as const, engagedBy: 'sec@example.com', reason: 'drill' },
+        ),
+      })
+      .map((a) => ({
+        ...a,
+        name: `agent-${index}`,
+        namespace: `agents-${index}`,
+        image: `registry.example.com/agents/a${index}@${DIGEST}`,
+        attribution: { initiators: ['*@example.com'] },
+      })),
   );
 
 const fleetArb = fc
   .integer({ min: 1, max: 4 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => agentArb(i))))
   .map((agents) =>
-    defineFleet({ apiVersion: 'agentguard.dev/v1alpha1', kind: 'AgentFleet', metadata: { name: 'prop' }, spec: { agents } }),
+    defineFleet({
+      apiVersion: 'agentguard.dev/v1alpha1',
+      kind: 'AgentFleet',
+      metadata: { name: 'prop' },
+      spec: { agents },
+    }),
   );
 
 describe('properties over random fleets', () => {
@@ -71,7 +84,8 @@ describe('properties over random fleets', () => {
         for (const role of ofKind(objects, 'Role')) {
           const agent = fleet.spec.agents.find((a) => `agentguard-${a.name}` === role.metadata.name)!;
           const target = agent.targets.find((t) => t.namespace === role.metadata.namespace)!;
-          const deletable = agent.phase === 'autonomous' ? target.deleteKinds.map((k) => MANAGEABLE_KINDS[k].resource) : [];
+          const deletable =
+            agent.phase === 'autonomous' ? target.deleteKinds.map((k) => MANAGEABLE_KINDS[k].resource) : [];
           for (const rule of role.rules as Manifest[]) {
             for (const verb of rule.verbs) expect(FORBIDDEN_VERBS).not.toContain(verb);
             for (const resource of rule.resources) expect(FORBIDDEN_RESOURCES).not.toContain(resource);
@@ -89,11 +103,16 @@ describe('properties over random fleets', () => {
     fc.assert(
       fc.property(fleetArb, (fleet) => {
         const objects = synthObjects(fleet);
-        for (const { owner, template } of podTemplates(objects)) expect([owner, hardeningGaps(template)]).toEqual([owner, []]);
+        for (const { owner, template } of podTemplates(objects))
+          expect([owner, hardeningGaps(template)]).toEqual([owner, []]);
         for (const agent of fleet.spec.agents.filter((a) => a.killSwitch.state === 'engaged')) {
-          const bindings = ofKind(objects, 'RoleBinding').filter((b) => b.metadata.name === `agentguard-${agent.name}`);
+          const bindings = ofKind(objects, 'RoleBinding').filter(
+            (b) => b.metadata.name === `agentguard-${agent.name}`,
+          );
           expect(bindings).toEqual([]);
-          const workload = objects.find((o) => o.metadata?.name === agent.name && ['Deployment', 'Job', 'CronJob'].includes(o.kind))!;
+          const workload = objects.find(
+            (o) => o.metadata?.name === agent.name && ['Deployment', 'Job', 'CronJob'].includes(o.kind),
+          )!;
           if (workload.kind === 'Deployment') expect(workload.spec.replicas).toBe(0);
           else expect(workload.spec.suspend).toBe(true);
         }

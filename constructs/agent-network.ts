@@ -37,7 +37,7 @@ export class AgentNetwork extends Construct {
       {
         to: [
           {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            ...namespaceNamed('kube-system'),
             podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
           },
         ],
@@ -49,11 +49,7 @@ export class AgentNetwork extends Construct {
     ];
     if (usesVault(agent)) {
       egress.push({
-        to: [
-          {
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': fleet.spec.vault.namespace } },
-          },
-        ],
+        to: [namespaceNamed(fleet.spec.vault.namespace)],
         ports: [{ protocol: 'TCP', port: fleet.spec.vault.port }],
       });
     }
@@ -61,7 +57,7 @@ export class AgentNetwork extends Construct {
       egress.push({
         to: [
           destination.namespace !== undefined
-            ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': destination.namespace } } }
+            ? namespaceNamed(destination.namespace)
             : { ipBlock: { cidr: destination.cidr } },
         ],
         ports: destination.ports.map((port) => ({ protocol: 'TCP', port })),
@@ -83,4 +79,9 @@ export function allowSelector(agent: Agent) {
     matchLabels: { [LABELS.agent]: agent.name },
     matchExpressions: [{ key: LABELS.killSwitch, operator: 'NotIn', values: ['engaged'] }],
   };
+}
+
+/** A peer selecting every pod of one namespace, by the name label Kubernetes sets on each namespace. */
+function namespaceNamed(name: string) {
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } };
 }

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
-import { agentLabels } from '../lib/naming';
+import { agentLabels, LABELS } from '../lib/naming';
 import { AgentNetwork } from './agent-network';
 import { podTemplate } from './pod';
 import { TrustPhase } from './trust-phase';
@@ -59,7 +59,7 @@ export class SecureAgent extends Chart {
       automountServiceAccountToken: false,
     });
 
-    this.workload(fleet, agent, engaged);
+    this.workload(fleet, agent, labels, engaged);
 
     const { resources } = agent.workload;
     new ApiObject(this, 'quota', {
@@ -101,8 +101,7 @@ export class SecureAgent extends Chart {
     this.trustPhase = new TrustPhase(this, 'trust-phase', { fleet, agent });
   }
 
-  private workload(fleet: Fleet, agent: Agent, engaged: boolean): void {
-    const labels = agentLabels(fleet, agent);
+  private workload(fleet: Fleet, agent: Agent, labels: Record<string, string>, engaged: boolean): void {
     const metadata = { name: agent.name, namespace: agent.namespace, labels };
     const wl = agent.workload;
     const jobSpec = {
@@ -119,7 +118,7 @@ export class SecureAgent extends Chart {
           metadata,
           spec: {
             replicas: engaged ? 0 : wl.replicas,
-            selector: { matchLabels: { 'agentguard.dev/agent': agent.name } },
+            selector: { matchLabels: { [LABELS.agent]: agent.name } },
             strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
             template: podTemplate(fleet, agent, 'Always'),
           },

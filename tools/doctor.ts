@@ -2,9 +2,16 @@
  * `npm run doctor`: each pinned tool with the version it reports and where it is. Exits 1 when a
  * tool or schema set is missing or at the wrong version, naming the fix.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdSchemaDir, kubernetesSchemaDir, SCHEMA_STAMPS, TOOLS, toolStatus, versions } from './toolchain';
+import {
+  crdSchemaDir,
+  kubernetesSchemaDir,
+  readSchemaStamp,
+  SCHEMA_STAMPS,
+  TOOLS,
+  toolStatus,
+  versions,
+} from './toolchain';
 
 export function doctor(): { lines: string[]; ok: boolean } {
   const rows: string[][] = [['tool', 'pinned', 'found', 'status', 'path']];
@@ -27,8 +34,7 @@ export function doctor(): { lines: string[]; ok: boolean } {
     ],
   ];
   for (const [label, dir, pinned] of schemaSets) {
-    const stamp = join(dir, '.complete');
-    const found = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+    const found = readSchemaStamp(dir);
     const state = found === undefined ? 'missing' : found === pinned ? 'ok' : 'wrong-version';
     if (state !== 'ok') ok = false;
     rows.push([label, pinned, found ?? '-', state, dir]);

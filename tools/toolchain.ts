@@ -39,6 +39,14 @@ export const SCHEMA_STAMPS = {
   constraintTemplate: `${versions.schemas.constraintTemplate.module}@${versions.schemas.constraintTemplate.moduleVersion} strict`,
 } as const;
 
+/** Marker a schema folder gets once it is complete; it holds the folder's SCHEMA_STAMPS entry. */
+export const SCHEMA_COMPLETE = '.complete';
+
+export function readSchemaStamp(dir: string): string | undefined {
+  const stamp = join(dir, SCHEMA_COMPLETE);
+  return existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+}
+
 export type ToolName = keyof typeof versions.go | keyof typeof versions.pypi;
 
 export interface ToolSpec {

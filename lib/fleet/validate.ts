@@ -53,7 +53,7 @@ export function defineFleet(input: FleetInput): Fleet {
 }
 
 function crossFieldErrors(raw: unknown): RuleError[] {
-  const spec = field(field(raw, 'spec'), undefined);
+  const spec = field(raw, 'spec');
   const rawAgents = field(spec, 'agents');
   if (!Array.isArray(rawAgents)) return [];
   const imagePolicy = ImagePolicySchema.safeParse(field(spec, 'imagePolicy') ?? {});
@@ -98,8 +98,7 @@ function explainValue(input: unknown): string | undefined {
     : undefined;
 }
 
-function field(value: unknown, key: string | undefined): unknown {
-  if (key === undefined) return value;
+function field(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)[key]
     : undefined;

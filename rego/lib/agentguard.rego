@@ -1,0 +1,141 @@
+# METADATA
+# title: agentguard shared library
+# description: >-
+#   What every agentguard policy needs to know about a request: which agent sent it, what it touches,
+#   who stands behind it and how many replicas it asks for. Gatekeeper receives this file through
+#   each template's `libs`, generated from here, so it exists once and is never copied.
+package lib.agentguard
+
+import rego.v1
+
+username := input.review.userInfo.username
+
+# The agent behind the request. Parameters are keyed by username, so this is one map lookup and the
+# cost of a review does not grow with the size of the fleet. Undefined for everyone else, which is
+# what keeps ordinary users and system components out of every agent rule.
+agent := input.parameters.agents[username]
+
+# The agent's name, from its service-account username system:serviceaccount:<namespace>:<name>.
+default agent_name := "unknown agent"
+
+agent_name := parts[3] if {
+	parts := split(username, ":")
+	count(parts) == 4
+}
+
+operation := input.review.operation
+
+mutating_operations := {"CREATE", "UPDATE", "DELETE"}
+
+is_mutation if operation in mutating_operations
+
+# The object the request writes: the new object, or the old one on DELETE (whose object is null).
+subject := input.review.object if is_object(input.review.object)
+
+subject := input.review.oldObject if {
+	not is_object(input.review.object)
+	is_object(input.review.oldObject)
+}
+
+# Both sides of an UPDATE: a label removed in the new object still counts.
+objects := [obj | some obj in [input.review.object, input.review.oldObject]; is_object(obj)]
+
+default sub_resource := ""
+
+sub_resource := input.review.subResource if is_string(input.review.subResource)
+
+# The resource as RBAC and kubectl spell it: "deployments.apps", "configmaps",
+# "deployments.apps/scale". Taken from review.resource (what the API server routed), not from the
+# object's kind, which a request body can claim freely.
+resource_key := with_subresource(group_suffixed(input.review.resource.resource, resource_group), sub_resource)
+
+default resource_group := ""
+
+resource_group := input.review.resource.group if is_string(input.review.resource.group)
+
+default kind_group := ""
+
+kind_group := input.review.kind.group if is_string(input.review.kind.group)
+
+group_suffixed(name, "") := name
+
+group_suffixed(name, group) := concat(".", [name, group]) if group != ""
+
+with_subresource(base, "") := base
+
+with_subresource(base, sub) := concat("/", [base, sub]) if sub != ""
+
+default request_namespace := ""
+
+request_namespace := input.review.namespace if is_string(input.review.namespace)
+
+# A readable name for the object in messages; CREATE with generateName has no name yet.
+default object_name := "(unnamed)"
+
+object_name := input.review.name if {
+	is_string(input.review.name)
+	input.review.name != ""
+}
+
+object_name := concat("", [subject.metadata.generateName, "*"]) if {
+	not input.review.name
+	is_string(subject.metadata.generateName)
+}
+
+# "deployments.apps shop/web": what a violation message names.
+default described := "the object"
+
+described := sprintf("%s %s/%s", [resource_key, request_namespace, object_name]) if request_namespace != ""
+
+described := sprintf("%s %s", [resource_key, object_name]) if request_namespace == ""
+
+labels(obj) := obj.metadata.labels if is_object(obj.metadata.labels)
+
+labels(obj) := {} if not is_object(obj.metadata.labels)
+
+annotation(obj, key) := obj.metadata.annotations[key]
+
+# --- attribution (I3) ---------------------------------------------------------------------------
+
+initiator_key := "agentguard.dev/initiator"
+
+traceparent_key := "agentguard.dev/traceparent"
+
+# userInfo.extra holds lists of strings, set by the authenticator (for example an authenticating
+# proxy); an agent cannot forge it without `impersonate`, which its RBAC never grants.
+extra(key) := value if {
+	values := input.review.userInfo.extra[key]
+	count(values) == 1
+	value := values[0]
+}
+
+# W3C trace context, version 00: 2 hex version, 32 hex trace id, 16 hex parent id, 2 hex flags,
+# lowercase, and neither id all zeros (the spec declares those invalid).
+valid_traceparent(value) if {
+	is_string(value)
+	regex.match(`^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$`, value)
+	parts := split(value, "-")
+	parts[1] != "00000000000000000000000000000000"
+	parts[2] != "0000000000000000"
+}
+
+# --- replicas (I4) ------------------------------------------------------------------------------
+
+# Built-in workloads whose replicas the API server defaults to 1 when the field is unset.
+defaulted_replica_kinds := {
+	"apps/Deployment",
+	"apps/StatefulSet",
+	"apps/ReplicaSet",
+	"/ReplicationController",
+}
+
+# The replica count an object asks for: spec.replicas on any kind (a Scale, a custom workload), 1
+# for built-in workloads that leave it unset. Undefined when the object has no replica notion.
+replicas(obj) := obj.spec.replicas if obj.spec.replicas != null
+
+replicas(obj) := 1 if {
+	not has_replicas(obj)
+	concat("/", [kind_group, input.review.kind.kind]) in defaulted_replica_kinds
+}
+
+has_replicas(obj) if obj.spec.replicas != null

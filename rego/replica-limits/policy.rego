@@ -1,0 +1,85 @@
+# METADATA
+# title: Replica caps
+# description: >-
+#   An agent may not set replicas above its cap (invariant I4): spec.replicas of any object it
+#   creates or updates (Deployments, StatefulSets, ReplicaSets, ReplicationControllers, custom
+#   workloads, and the autoscaling/v1 Scale that `kubectl scale` sends to the scale subresource),
+#   and spec.maxReplicas of a HorizontalPodAutoscaler in any autoscaling version. Built-in workloads
+#   without spec.replicas count as 1, the API server's default. Lowering a count is always allowed,
+#   to zero as well (the kill switch's own action), even when the old count was above the cap.
+#   A count that is not a whole number is denied rather than guessed.
+# custom:
+#   id: AG401
+#   invariant: I4
+#   kind: AgentGuardReplicaLimits
+#   parameters:
+#     agents:
+#       type: object
+#       description: Agents by Kubernetes username, with the highest replica count each may set.
+#       additionalProperties:
+#         type: object
+#         properties:
+#           maxReplicas:
+#             type: integer
+package agentguard.replica_limits
+
+import data.lib.agentguard as ag
+import rego.v1
+
+policy_id := "AG401"
+
+# METADATA
+# description: One violation per problem, each message led by the policy ID.
+# entrypoint: true
+violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
+	ag.agent
+	ag.operation in {"CREATE", "UPDATE"}
+	some [field, value] in requested
+	not whole_number(value)
+	msg := sprintf("[%s] agent %s may not set %s of %s to %v: it must be a whole number, zero or more", [policy_id, ag.agent_name, field, ag.described, value])
+}
+
+violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
+	ag.agent
+	ag.operation in {"CREATE", "UPDATE"}
+	some [field, value] in requested
+	whole_number(value)
+	value > cap
+	not lowered(field, value)
+	msg := sprintf(
+		"[%s] agent %s may not set %s of %s to %d: its cap is %d (limits.maxReplicas in the fleet); scaling down is always allowed",
+		[policy_id, ag.agent_name, field, ag.described, value, cap],
+	)
+}
+
+# A missing or malformed cap fails closed: the agent may scale nothing up.
+default cap := 0
+
+cap := ag.agent.maxReplicas if whole_number(ag.agent.maxReplicas)
+
+# [field, value] pairs the request sets.
+requested contains ["spec.replicas", ag.replicas(input.review.object)]
+
+requested contains ["spec.maxReplicas", input.review.object.spec.maxReplicas] if hpa
+
+hpa if {
+	input.review.kind.kind == "HorizontalPodAutoscaler"
+	ag.kind_group == "autoscaling"
+}
+
+old_value("spec.replicas") := ag.replicas(input.review.oldObject)
+
+old_value("spec.maxReplicas") := input.review.oldObject.spec.maxReplicas if hpa
+
+lowered(field, value) if {
+	ag.operation == "UPDATE"
+	old := old_value(field)
+	whole_number(old)
+	value <= old
+}
+
+whole_number(value) if {
+	is_number(value)
+	value == floor(value)
+	value >= 0
+}

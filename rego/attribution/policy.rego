@@ -29,7 +29,6 @@
 package agentguard.attribution
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG301"
 

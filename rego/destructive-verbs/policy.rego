@@ -28,7 +28,6 @@
 package agentguard.destructive_verbs
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG101"
 

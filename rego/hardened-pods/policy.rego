@@ -22,7 +22,6 @@
 package agentguard.hardened_pods
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG701"
 

@@ -22,7 +22,6 @@
 package agentguard.kill_switch
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG601"
 

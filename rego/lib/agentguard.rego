@@ -6,8 +6,6 @@
 #   each template's `libs`, generated from here, so it exists once and is never copied.
 package lib.agentguard
 
-import rego.v1
-
 username := input.review.userInfo.username
 
 # The agent behind the request. Parameters are keyed by username, so this is one map lookup and the

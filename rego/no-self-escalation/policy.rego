@@ -23,7 +23,6 @@
 package agentguard.no_self_escalation
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG201"
 

@@ -24,7 +24,6 @@
 package agentguard.replica_limits
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG401"
 

@@ -42,7 +42,6 @@
 package agentguard.trust_phase
 
 import data.lib.agentguard as ag
-import rego.v1
 
 policy_id := "AG501"
 

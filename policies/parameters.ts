@@ -1,0 +1,125 @@
+/**
+ * Constraint parameters, typed per policy and derived from the fleet. Every map is keyed by the
+ * agent's Kubernetes username, so a policy finds the requesting agent with one lookup (the cost of a
+ * review does not grow with the fleet). Keys are sorted so output is byte-stable.
+ */
+import type { Agent, Fleet, Target } from '../lib/fleet/schema';
+import { MANAGEABLE_KINDS } from '../lib/kinds';
+import { agentUsername } from '../lib/naming';
+import { PHASE_PROFILES, type Phase } from '../lib/phases';
+
+export type ByUsername<T> = Record<string, T>;
+
+export interface DestructiveVerbsParameters {
+  /** Per agent: namespace → resources (resource.group) it may delete there. */
+  readonly agents: ByUsername<{ readonly deletable: Record<string, string[]> }>;
+}
+export interface NoSelfEscalationParameters {
+  readonly agents: ByUsername<{ readonly namespace: string }>;
+}
+export interface AttributionParameters {
+  readonly agents: ByUsername<{ readonly initiators: string[] }>;
+}
+export interface ReplicaLimitsParameters {
+  readonly agents: ByUsername<{ readonly maxReplicas: number }>;
+}
+export interface NamespaceAllowlist {
+  readonly create: string[];
+  readonly update: string[];
+  readonly delete: string[];
+}
+export interface TrustPhaseParameters {
+  readonly agents: ByUsername<{
+    readonly phase: Phase;
+    readonly namespaces: Record<string, NamespaceAllowlist>;
+  }>;
+}
+export interface KillSwitchParameters {
+  /** Only agents whose switch is engaged. */
+  readonly agents: ByUsername<{ readonly engagedBy: string; readonly reason: string }>;
+}
+export interface HardenedPodsParameters {
+  readonly allowTagsFrom: string[];
+}
+
+/** Parameters of every policy, keyed by its rego/ folder. */
+export interface PackParameters {
+  readonly 'destructive-verbs': DestructiveVerbsParameters;
+  readonly 'no-self-escalation': NoSelfEscalationParameters;
+  readonly attribution: AttributionParameters;
+  readonly 'replica-limits': ReplicaLimitsParameters;
+  readonly 'trust-phase': TrustPhaseParameters;
+  readonly 'kill-switch': KillSwitchParameters;
+  readonly 'hardened-pods': HardenedPodsParameters;
+}
+
+/** A kind as RBAC and admission reviews spell its resource: deployments.apps, configmaps. */
+export function resourceKey(kindName: string): string {
+  const kind = MANAGEABLE_KINDS[kindName];
+  if (!kind) throw new Error(`unknown kind ${kindName}; known: ${Object.keys(MANAGEABLE_KINDS).join(', ')}`);
+  return kind.group === '' ? kind.resource : `${kind.resource}.${kind.group}`;
+}
+
+const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+
+function byUsername<T>(agents: readonly Agent[], value: (agent: Agent) => T): ByUsername<T> {
+  return Object.fromEntries(
+    agents
+      .map((agent) => [agentUsername(agent), value(agent)] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+function byNamespace<T>(targets: readonly Target[], value: (target: Target) => T): Record<string, T> {
+  return Object.fromEntries(
+    [...targets].sort((a, b) => a.namespace.localeCompare(b.namespace)).map((t) => [t.namespace, value(t)]),
+  );
+}
+
+/** Deletes only an autonomous agent may hold, and only for kinds the fleet names (I1). */
+function deletable(agent: Agent, target: Target): string[] {
+  return PHASE_PROFILES[agent.phase].mayDelete ? sorted(target.deleteKinds.map(resourceKey)) : [];
+}
+
+function allowlist(agent: Agent, target: Target): NamespaceAllowlist {
+  const writes = PHASE_PROFILES[agent.phase].mutations !== 'none';
+  const update = target.kinds.flatMap((k) =>
+    MANAGEABLE_KINDS[k].scalable ? [resourceKey(k), `${resourceKey(k)}/scale`] : [resourceKey(k)],
+  );
+  return {
+    create: writes && target.create ? sorted(target.kinds.map(resourceKey)) : [],
+    update: writes ? sorted(update) : [],
+    delete: deletable(agent, target),
+  };
+}
+
+export function packParameters(fleet: Fleet): PackParameters {
+  const agents = fleet.spec.agents;
+  const engaged = agents.filter((a) => a.killSwitch.state === 'engaged');
+  return {
+    'destructive-verbs': {
+      agents: byUsername(agents, (a) => ({
+        deletable: byNamespace(
+          a.targets.filter((t) => deletable(a, t).length > 0),
+          (t) => deletable(a, t),
+        ),
+      })),
+    },
+    'no-self-escalation': { agents: byUsername(agents, (a) => ({ namespace: a.namespace })) },
+    attribution: { agents: byUsername(agents, (a) => ({ initiators: [...a.attribution.initiators] })) },
+    'replica-limits': { agents: byUsername(agents, (a) => ({ maxReplicas: a.limits.maxReplicas })) },
+    'trust-phase': {
+      agents: byUsername(agents, (a) => ({
+        phase: a.phase,
+        namespaces: byNamespace(a.targets, (t) => allowlist(a, t)),
+      })),
+    },
+    'kill-switch': {
+      agents: byUsername(engaged, (a) => ({
+        engagedBy: a.killSwitch.engagedBy ?? '',
+        reason: a.killSwitch.reason ?? '',
+      })),
+    },
+    'hardened-pods': { allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom] },
+  };
+}

@@ -70,11 +70,11 @@ default request_form := "subresource"
 
 request_form := "DELETE" if ag.operation == "DELETE"
 
-problems contains sprintf("no human initiator: %s (one of %v)", [how_to(ag.initiator_key), patterns]) if {
+problems contains sprintf("no human initiator: %s (one of %s)", [how_to(ag.initiator_key), allowed_text]) if {
 	count(sources(ag.initiator_key)) == 0
 }
 
-problems contains sprintf("initiator %q is not allowed to direct this agent; allowed: %v", [who, patterns]) if {
+problems contains sprintf("initiator %s is not allowed to direct this agent; allowed: %s", [ag.quote(who), allowed_text]) if {
 	some who in sources(ag.initiator_key)
 	not initiator_allowed(who)
 }
@@ -87,7 +87,7 @@ problems contains sprintf("no trace link: %s to the W3C traceparent of the agent
 	count(sources(ag.traceparent_key)) == 0
 }
 
-problems contains sprintf("trace link %q is not a valid W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, lowercase, ids not all zero)", [link]) if {
+problems contains sprintf("trace link %s is not a valid W3C traceparent (00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, lowercase, ids not all zero)", [ag.quote(link)]) if {
 	some link in sources(ag.traceparent_key)
 	not ag.valid_traceparent(link)
 }
@@ -96,13 +96,17 @@ problems contains "the annotation and userInfo.extra carry different trace links
 	count(sources(ag.traceparent_key)) > 1
 }
 
-problems contains sprintf("trace link %q is the one already on the object; each change needs the traceparent of the trace that made it", [link]) if {
+problems contains sprintf("trace link %s is the one already on the object; each change needs the traceparent of the trace that made it", [ag.quote(link)]) if {
 	ag.operation == "UPDATE"
 	link := annotated(ag.traceparent_key)
 	link == ag.annotation(input.review.oldObject, ag.traceparent_key)
 }
 
 default patterns := []
+
+default allowed_text := "nobody: the fleet lists no initiators for this agent"
+
+allowed_text := concat(", ", patterns) if count(patterns) > 0
 
 patterns := ag.agent.initiators if is_array(ag.agent.initiators)
 

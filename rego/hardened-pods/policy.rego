@@ -62,6 +62,10 @@ effective(container, field) := value if {
 
 effective(container, field) := pod_security[field] if object.get(container_security(container), field, null) == null
 
+runs_as_non_root(container) if effective(container, "runAsNonRoot") == true
+
+confined(container) if effective(container, "seccompProfile").type in {"RuntimeDefault", "Localhost"}
+
 allowed_volume_types := {
 	"configMap",
 	"csi",
@@ -73,7 +77,7 @@ allowed_volume_types := {
 	"secret",
 }
 
-label(kind, container) := sprintf("%s %q", [trim_suffix(kind, "s"), container.name])
+label(kind, container) := sprintf("%s %s", [trim_suffix(kind, "s"), ag.quote(object.get(container, "name", "(unnamed)"))])
 
 # --- pod level ---
 
@@ -86,7 +90,7 @@ problems contains sprintf("spec.%s must not be true", [field]) if {
 	object.get(pod_spec, field, false) != false
 }
 
-problems contains sprintf("volume %q uses %s; allowed volume types: %v", [volume.name, type, sort(allowed_volume_types)]) if {
+problems contains sprintf("volume %s uses %s; allowed volume types: %s", [ag.quote(object.get(volume, "name", "(unnamed)")), type, concat(", ", sort(allowed_volume_types))]) if {
 	some volume in object.get(pod_spec, "volumes", [])
 	some type, _ in volume
 	type != "name"
@@ -97,7 +101,7 @@ problems contains sprintf("volume %q uses %s; allowed volume types: %v", [volume
 
 problems contains sprintf("%s must run as non-root: set securityContext.runAsNonRoot: true on the pod or the container", [label(kind, c)]) if {
 	some [kind, c] in containers
-	not effective(c, "runAsNonRoot") == true
+	not runs_as_non_root(c)
 }
 
 problems contains sprintf("%s must not run as uid 0: set securityContext.runAsUser to a non-zero uid", [label(kind, c)]) if {
@@ -107,7 +111,7 @@ problems contains sprintf("%s must not run as uid 0: set securityContext.runAsUs
 
 problems contains sprintf("%s needs a seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault", [label(kind, c)]) if {
 	some [kind, c] in containers
-	not effective(c, "seccompProfile").type in {"RuntimeDefault", "Localhost"}
+	not confined(c)
 }
 
 problems contains sprintf("%s must set securityContext.allowPrivilegeEscalation: false", [label(kind, c)]) if {
@@ -125,7 +129,7 @@ problems contains sprintf("%s must drop all capabilities: set securityContext.ca
 	not "ALL" in object.get(container_security(c), ["capabilities", "drop"], [])
 }
 
-problems contains sprintf("%s must not add capabilities (adds %v)", [label(kind, c), added]) if {
+problems contains sprintf("%s must not add capabilities (adds %s)", [label(kind, c), ag.quote(added)]) if {
 	some [kind, c] in containers
 	added := object.get(container_security(c), ["capabilities", "add"], [])
 	count(added) > 0
@@ -142,16 +146,16 @@ problems contains sprintf("%s must set resources.%s.%s", [label(kind, c), bound,
 	kind != "ephemeralContainers"
 	some bound in ["requests", "limits"]
 	some resource in ["cpu", "memory"]
-	not object.get(c, ["resources", bound, resource], null)
+	object.get(c, ["resources", bound, resource], null) == null
 }
 
-problems contains sprintf("%s must not use hostPort %v", [label(kind, c), port.hostPort]) if {
+problems contains sprintf("%s must not use hostPort %s", [label(kind, c), ag.quote(port.hostPort)]) if {
 	some [kind, c] in containers
 	some port in object.get(c, "ports", [])
 	object.get(port, "hostPort", 0) != 0
 }
 
-problems contains sprintf("%s image %q must be pinned by digest (@sha256:<64 hex>) or come from a registry in spec.imagePolicy.allowTagsFrom", [label(kind, c), image]) if {
+problems contains sprintf("%s image %s must be pinned by digest (@sha256:<64 hex>) or come from a registry in spec.imagePolicy.allowTagsFrom", [label(kind, c), ag.quote(image)]) if {
 	some [kind, c] in containers
 	image := object.get(c, "image", "")
 	not image_allowed(image)

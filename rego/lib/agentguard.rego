@@ -87,6 +87,12 @@ described := sprintf("%s %s/%s", [resource_key, request_namespace, object_name])
 
 described := sprintf("%s %s", [resource_key, object_name]) if request_namespace == ""
 
+# A value as message text: strings in double quotes, anything else as JSON. sprintf's %v and %q
+# render differently in Go (Gatekeeper) and in opa-wasm's JavaScript, so messages use only this and %s.
+quote(value) := concat("", ["\"", value, "\""]) if is_string(value)
+
+quote(value) := json.marshal(value) if not is_string(value)
+
 labels(obj) := obj.metadata.labels if is_object(obj.metadata.labels)
 
 labels(obj) := {} if not is_object(obj.metadata.labels)

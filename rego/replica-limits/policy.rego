@@ -35,7 +35,7 @@ violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.age
 	ag.operation in {"CREATE", "UPDATE"}
 	some [field, value] in requested
 	not whole_number(value)
-	msg := sprintf("[%s] agent %s may not set %s of %s to %v: it must be a whole number, zero or more", [policy_id, ag.agent_name, field, ag.described, value])
+	msg := sprintf("[%s] agent %s may not set %s of %s to %s: it must be a whole number, zero or more", [policy_id, ag.agent_name, field, ag.described, ag.quote(value)])
 }
 
 violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {

@@ -72,7 +72,7 @@ problems contains "advisory agents may only send server-side dry-run requests (k
 	input.review.dryRun != true
 }
 
-problems contains sprintf("%q is not a trust phase; the request is denied until the constraint names one", [phase]) if {
+problems contains sprintf("%s is not a trust phase; the request is denied until the constraint names one", [ag.quote(phase)]) if {
 	not phase in {"shadow", "advisory", "supervised", "autonomous"}
 }
 

@@ -104,11 +104,11 @@ problems contains sprintf("trace link %s is the one already on the object; each 
 
 default patterns := []
 
+patterns := ag.agent.initiators if is_array(ag.agent.initiators)
+
 default allowed_text := "nobody: the fleet lists no initiators for this agent"
 
 allowed_text := concat(", ", patterns) if count(patterns) > 0
-
-patterns := ag.agent.initiators if is_array(ag.agent.initiators)
 
 # Delimiters null: `*` crosses every character; [] would stop it at "." and reject a.b@example.com.
 initiator_allowed(who) if {

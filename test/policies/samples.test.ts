@@ -1,0 +1,62 @@
+/**
+ * Every sample under rego/<policy>/samples/ produces exactly its expected violations, in WASM
+ * (opa-wasm, Gatekeeper's input shape) and in the real Gatekeeper engine (gator verify).
+ */
+import { policyCatalog, policyFolders } from '../../policies/catalog';
+import { loadSamples } from '../../policies/samples';
+import type { PackParameters } from '../../policies/parameters';
+import { gatorVerify } from '../support/gator';
+import { exampleParameters } from '../support/reviews';
+import { evaluate, messages } from '../support/wasm';
+
+const folders = policyFolders();
+
+describe.each(folders)('rego/%s samples', (folder) => {
+  const samples = loadSamples(folder);
+  const parameters = () => exampleParameters()[folder as keyof PackParameters];
+
+  it('has at least one allowed and one denied sample', () => {
+    expect(samples.some((s) => s.verdict === 'allowed')).toBe(true);
+    expect(samples.some((s) => s.verdict === 'denied')).toBe(true);
+  });
+
+  it.each(samples.map((s) => [s.file, s] as const))(
+    '%s gives exactly its expected violations in WASM',
+    async (_, sample) => {
+      const violations = await evaluate(folder, sample.request, parameters());
+      expect(messages(violations)).toEqual([...sample.expected].sort());
+      if (sample.verdict === 'denied') expect(violations.length).toBeGreaterThan(0);
+      else expect(violations).toEqual([]);
+    },
+  );
+
+  it('leads every message with the policy ID from its METADATA', async () => {
+    const id = policyCatalog().find((p) => p.folder === folder)?.id;
+    for (const sample of samples) {
+      for (const m of sample.expected) expect(m.startsWith(`[${id}] `)).toBe(true);
+    }
+  });
+});
+
+describe('gator verify (the real Gatekeeper engine)', () => {
+  it('agrees with every sample, message for message', () => {
+    const suites = new Map(
+      folders.map((folder) => [
+        folder,
+        loadSamples(folder).map((s) => ({ name: s.file, request: s.request, messages: s.expected })),
+      ]),
+    );
+    const run = gatorVerify(suites);
+    expect(run.stderr + run.stdout).not.toMatch(/FAIL/);
+    expect(run.status).toBe(0);
+  });
+
+  it('fails a case whose expectation is wrong (the check can fail)', () => {
+    const [sample] = loadSamples('kill-switch').filter((s) => s.verdict === 'denied');
+    const run = gatorVerify(
+      new Map([['kill-switch', [{ name: 'wrong', request: sample.request, messages: [] }]]]),
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/FAIL/);
+  });
+});

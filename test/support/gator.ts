@@ -1,0 +1,77 @@
+/**
+ * gator verify suites built from reviews: the real Gatekeeper engine checks each review against the
+ * generated template and the example fleet's constraint, with the exact violation count and messages
+ * as assertions. Suites are written to a scratch folder; gator reads them from there.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdk8s';
+import { stringify } from 'yaml';
+import { loadFleetFile } from '../../lib/fleet/load';
+import { PolicyConstraints, constraintName } from '../../policies/policy-pack';
+import { policyByFolder, templateFile } from '../../policies/catalog';
+import { REPO_ROOT } from '../../tools/toolchain';
+import { admissionReview } from './reviews';
+import { runTool, type ToolRun } from './tools';
+
+export interface GatorCase {
+  readonly name: string;
+  readonly request: Record<string, unknown>;
+  /** Exact messages expected; gator asserts the count and each message. */
+  readonly messages: readonly string[];
+}
+
+/** Regex matching exactly one literal message, as gator's `message` assertion takes a regex. */
+const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+
+function exampleConstraints(): Map<string, unknown> {
+  const fleet = loadFleetFile(join(REPO_ROOT, 'examples', 'fleet.yaml'));
+  const chart = new PolicyConstraints(new App(), 'constraints', { fleet });
+  return new Map(
+    chart.toJson().map((o) => [(o as { metadata: { name: string } }).metadata.name, o] as const),
+  );
+}
+
+/** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
+export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCase[]>): ToolRun {
+  const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
+  try {
+    const constraints = exampleConstraints();
+    const tests = [];
+    for (const [folder, cases] of casesByFolder) {
+      const policy = policyByFolder(folder);
+      mkdirSync(join(dir, folder, 'cases'), { recursive: true });
+      // gator resolves every path inside the suite folder, so the generated template is copied in.
+      copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
+      writeFileSync(join(dir, folder, 'constraint.yaml'), stringify(constraints.get(constraintName(policy))));
+      tests.push({
+        name: folder,
+        template: join(folder, 'template.yaml'),
+        constraint: join(folder, 'constraint.yaml'),
+        cases: cases.map((c, i) => {
+          const file = join(folder, 'cases', `${i}.yaml`);
+          writeFileSync(join(dir, file), stringify(admissionReview(c.request), { lineWidth: 0 }));
+          return {
+            name: c.name,
+            object: file,
+            assertions: [
+              { violations: c.messages.length },
+              ...[...new Set(c.messages)].map((m) => ({
+                violations: c.messages.filter((x) => x === m).length,
+                message: literal(m),
+              })),
+            ],
+          };
+        }),
+      });
+    }
+    writeFileSync(
+      join(dir, 'suite.yaml'),
+      stringify({ kind: 'Suite', apiVersion: 'test.gatekeeper.sh/v1alpha1', tests }),
+    );
+    return runTool('gator', ['verify', dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -66,7 +66,11 @@ export class PolicyConstraints extends Chart {
       // Agent rules key on the requesting identity, so they match every kind everywhere; pod
       // hardening looks at objects, so it matches pods and pod templates in agent namespaces.
       const match =
-        folder === 'hardened-pods' ? { kinds: POD_KINDS, namespaces: agentNamespaces } : { scope: '*' };
+        folder === 'hardened-pods'
+          ? // Namespaced: Gatekeeper applies `namespaces` only to namespaced requests and would
+            // otherwise match a pod-kind request that names no namespace at all.
+            { kinds: POD_KINDS, namespaces: agentNamespaces, scope: 'Namespaced' }
+          : { scope: '*' };
       new ApiObject(this, policy.folder, {
         apiVersion: CONSTRAINT_API_VERSION,
         kind: policy.kind,

@@ -46,8 +46,9 @@ violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.age
 	value > cap
 	not lowered(field, value)
 	msg := sprintf(
-		"[%s] agent %s may not set %s of %s to %d: its cap is %d (limits.maxReplicas in the fleet); scaling down is always allowed",
-		[policy_id, ag.agent_name, field, ag.described, value, cap],
+		"[%s] agent %s may not set %s of %s to %s: its cap is %s (limits.maxReplicas in the fleet); scaling down is always allowed",
+		# format_int: Go renders a large float as 1e+06 where JavaScript writes 1000000.
+		[policy_id, ag.agent_name, field, ag.described, format_int(value, 10), format_int(cap, 10)],
 	)
 }
 

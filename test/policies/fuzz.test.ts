@@ -1,0 +1,120 @@
+/**
+ * 10,000 random admission requests per policy through the WASM modules: no evaluation error, every
+ * message led by the policy ID, and each policy's invariant holds on every request.
+ */
+import fc from 'fast-check';
+import { policyCatalog } from '../../policies/catalog';
+import type { PackParameters } from '../../policies/parameters';
+import { admissionRequest } from '../support/arbitraries';
+import { AGENTS, exampleParameters } from '../support/reviews';
+import { evaluate, type Violation } from '../support/wasm';
+
+const RUNS = 10_000;
+const agentNames = new Set<string>(Object.values(AGENTS));
+
+interface Req {
+  operation: string;
+  userInfo: { username: string; extra?: Record<string, string[]> };
+  resource: { group: string; resource: string };
+  subResource?: string;
+  namespace?: string;
+  dryRun: boolean;
+  object: Record<string, unknown> | null;
+  oldObject: Record<string, unknown> | null;
+}
+
+type Invariant = (req: Req, violations: readonly Violation[]) => boolean;
+const isAgent = (req: Req) => agentNames.has(req.userInfo.username);
+const mutation = (req: Req) => ['CREATE', 'UPDATE', 'DELETE'].includes(req.operation);
+const key = (req: Req) =>
+  (req.resource.group ? `${req.resource.resource}.${req.resource.group}` : req.resource.resource) +
+  (req.subResource ? `/${req.subResource}` : '');
+const denied = (violations: readonly Violation[]) => violations.length > 0;
+const params = exampleParameters();
+const agentParams = <F extends keyof PackParameters>(folder: F, req: Req) =>
+  (params[folder] as unknown as { agents: Record<string, Record<string, unknown>> }).agents[
+    req.userInfo.username
+  ];
+
+/** What each policy promises, stated independently of its Rego. */
+const INVARIANTS: Record<keyof PackParameters, Invariant> = {
+  // I1: any DELETE by an agent of something not on its delete list is denied.
+  'destructive-verbs': (req, v) => {
+    if (!isAgent(req) || req.operation !== 'DELETE') return !denied(v);
+    const deletable = (agentParams('destructive-verbs', req)?.deletable ?? {}) as Record<string, string[]>;
+    return denied(v) === !(deletable[req.namespace ?? ''] ?? []).includes(key(req));
+  },
+  // I2: an agent writing RBAC, network policies, gatekeeper or webhook objects, or anything in its own namespace, is denied.
+  'no-self-escalation': (req, v) => {
+    if (!isAgent(req) || !mutation(req)) return !denied(v);
+    const own = agentParams('no-self-escalation', req)?.namespace;
+    const guarded =
+      /^(rbac\.authorization\.k8s\.io|admissionregistration\.k8s\.io|.*gatekeeper\.sh)$/.test(
+        req.resource.group,
+      ) ||
+      req.resource.resource.endsWith('networkpolicies') ||
+      ['exec', 'ephemeralcontainers'].includes(req.subResource ?? '') ||
+      req.namespace === own;
+    return !guarded || denied(v);
+  },
+  // I3: an agent mutation with no attribution at all is denied.
+  attribution: (req, v) => {
+    if (!isAgent(req) || !mutation(req)) return !denied(v);
+    const annotations = ((req.object?.metadata as { annotations?: object } | undefined)?.annotations ??
+      {}) as object;
+    const unattributed = Object.keys(annotations).length === 0 && !req.userInfo.extra;
+    return !unattributed || denied(v);
+  },
+  // I4: over-cap increases are denied; lowering never is.
+  'replica-limits': (req, v) => {
+    if (!isAgent(req) || !['CREATE', 'UPDATE'].includes(req.operation)) return !denied(v);
+    const cap = agentParams('replica-limits', req)?.maxReplicas as number;
+    const spec = (req.object?.spec ?? {}) as { replicas?: unknown; maxReplicas?: unknown };
+    const oldSpec = (req.oldObject?.spec ?? {}) as { replicas?: unknown; maxReplicas?: unknown };
+    const value = spec.replicas ?? spec.maxReplicas;
+    const old = oldSpec.replicas ?? oldSpec.maxReplicas;
+    const whole = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    if (whole(value) && whole(old) && req.operation === 'UPDATE' && value <= old) return !denied(v);
+    if (whole(value) && value > cap && req.operation === 'CREATE') return denied(v);
+    return true;
+  },
+  // I5: shadow never mutates; advisory only as dry-run.
+  'trust-phase': (req, v) => {
+    if (!isAgent(req) || !mutation(req)) return !denied(v);
+    const phase = agentParams('trust-phase', req)?.phase;
+    if (phase === 'shadow' || (phase === 'advisory' && !req.dryRun)) return denied(v);
+    return true;
+  },
+  // I6: an engaged agent is denied everything; everyone else is untouched.
+  'kill-switch': (req, v) => denied(v) === (req.userInfo.username === AGENTS.capacityReport),
+  // I7: a pod running as root or with privilege escalation is denied, whoever sends it.
+  'hardened-pods': (req, v) => {
+    if (req.operation === 'DELETE' || req.resource.resource !== 'pods' || req.subResource) return true;
+    const containers = ((req.object?.spec as { containers?: { securityContext?: Record<string, unknown> }[] })
+      ?.containers ?? []) as { securityContext?: Record<string, unknown> }[];
+    const bad = containers.some(
+      (c) => c.securityContext?.runAsUser === 0 || c.securityContext?.allowPrivilegeEscalation !== false,
+    );
+    return !bad || denied(v);
+  },
+};
+
+describe.each(policyCatalog().map((p) => [p.folder, p.id] as const))('fuzz rego/%s', (folder, id) => {
+  it(`holds its invariant over ${RUNS} random reviews, without evaluation errors`, async () => {
+    const parameters = params[folder as keyof PackParameters];
+    const invariant = INVARIANTS[folder as keyof PackParameters];
+    let deniedCount = 0;
+    await fc.assert(
+      fc.asyncProperty(admissionRequest, async (review) => {
+        const violations = await evaluate(folder, review, parameters);
+        if (violations.length > 0) deniedCount += 1;
+        for (const v of violations) expect(v.msg.startsWith(`[${id}] `)).toBe(true);
+        expect(invariant(review as unknown as Req, violations)).toBe(true);
+      }),
+      { numRuns: RUNS, seed: 20261122 },
+    );
+    // The generator reaches both outcomes; a fuzz run that never denies proves nothing.
+    expect(deniedCount).toBeGreaterThan(RUNS / 100);
+    expect(deniedCount).toBeLessThan(RUNS);
+  }, 120_000);
+});

@@ -1,0 +1,228 @@
+/**
+ * Random admission requests for fuzzing and the WASM-versus-gator differential test: every field an
+ * attacker controls varies (identity, operation, API group, subresource, namespace, replicas,
+ * attribution, pod security), while the request stays a valid AdmissionReview so gator accepts it.
+ */
+import fc from 'fast-check';
+import {
+  AGENTS,
+  HUMAN,
+  KINDS,
+  OTHER_TRACEPARENT,
+  SCALE_KIND,
+  TRACEPARENT,
+  request,
+  type KindRef,
+} from './reviews';
+
+export const IDENTITIES = [
+  ...Object.values(AGENTS),
+  HUMAN,
+  'system:serviceaccount:kube-system:replicaset-controller',
+  'system:kube-controller-manager',
+  // Look-alikes: not agents, because usernames are exact and case-sensitive.
+  'System:ServiceAccount:agents-release:release-bot',
+  'system:serviceaccount:agents-release:release-bot ',
+  'system:serviceaccount:agents-release',
+  '',
+];
+
+const EXTRA_KINDS: KindRef[] = [
+  { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs' },
+  { group: 'evil.example', version: 'v1', kind: 'Job', resource: 'jobs' },
+  { group: 'extensions', version: 'v1beta1', kind: 'NetworkPolicy', resource: 'networkpolicies' },
+  { group: 'cilium.io', version: 'v2', kind: 'CiliumNetworkPolicy', resource: 'ciliumnetworkpolicies' },
+  {
+    group: 'templates.gatekeeper.sh',
+    version: 'v1',
+    kind: 'ConstraintTemplate',
+    resource: 'constrainttemplates',
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    kind: 'ValidatingWebhookConfiguration',
+    resource: 'validatingwebhookconfigurations',
+  },
+  { group: 'argoproj.io', version: 'v1alpha1', kind: 'Rollout', resource: 'rollouts' },
+  {
+    group: 'autoscaling',
+    version: 'v1',
+    kind: 'HorizontalPodAutoscaler',
+    resource: 'horizontalpodautoscalers',
+  },
+  { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers' },
+];
+export const ALL_KINDS: KindRef[] = [...Object.values(KINDS), ...EXTRA_KINDS];
+export const NAMESPACES = [
+  'shop',
+  'batch',
+  'payments',
+  'agents-release',
+  'agents-batch',
+  'kube-system',
+  undefined,
+];
+
+const replicas = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 30 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-1, 2.5, '7', null, true, 1e6) },
+);
+const traceparent = fc.constantFrom(
+  TRACEPARENT,
+  OTHER_TRACEPARENT,
+  '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+  '00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01',
+  'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  'not-a-trace',
+);
+const initiator = fc.constantFrom(
+  'release-manager-bob@shop.example',
+  'oncall@shop.example',
+  'platform-team@shop.example',
+  'sre@shop.example',
+  'release-manager-x@shop.example.evil.net',
+  'mallory@evil.example',
+  '',
+);
+const annotations = fc.record(
+  { 'agentguard.dev/initiator': initiator, 'agentguard.dev/traceparent': traceparent },
+  { requiredKeys: [] },
+);
+const labels = fc.option(
+  fc.constantFrom<Record<string, string>>(
+    { 'agentguard.dev/agent': 'release-bot' },
+    { 'app.kubernetes.io/managed-by': 'agentguard' },
+    { app: 'web' },
+  ),
+  { nil: undefined },
+);
+const container = fc.record({
+  name: fc.constantFrom('app', 'sidecar'),
+  image: fc.constantFrom(
+    'registry.shop.example/agents/x@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    'busybox:latest',
+    'registry.shop.example.evil.net/x:1',
+  ),
+  securityContext: fc.record(
+    {
+      runAsNonRoot: fc.boolean(),
+      runAsUser: fc.constantFrom(0, 65532),
+      allowPrivilegeEscalation: fc.boolean(),
+      readOnlyRootFilesystem: fc.boolean(),
+      privileged: fc.boolean(),
+      capabilities: fc.record({ drop: fc.constantFrom(['ALL'], [], ['NET_RAW']) }, { requiredKeys: [] }),
+      seccompProfile: fc.record({ type: fc.constantFrom('RuntimeDefault', 'Unconfined', 'Localhost') }),
+    },
+    { requiredKeys: [] },
+  ),
+  resources: fc.record(
+    {
+      requests: fc.record({ cpu: fc.constant('100m'), memory: fc.constant('128Mi') }, { requiredKeys: [] }),
+      limits: fc.record({ cpu: fc.constant('500m'), memory: fc.constant('512Mi') }, { requiredKeys: [] }),
+    },
+    { requiredKeys: [] },
+  ),
+});
+const podSpec = fc.record(
+  {
+    automountServiceAccountToken: fc.boolean(),
+    hostNetwork: fc.boolean(),
+    securityContext: fc.record(
+      { runAsNonRoot: fc.boolean(), seccompProfile: fc.constant({ type: 'RuntimeDefault' }) },
+      { requiredKeys: [] },
+    ),
+    containers: fc.array(container, { minLength: 1, maxLength: 2 }),
+    volumes: fc.constantFrom(
+      [],
+      [{ name: 'tmp', emptyDir: {} }],
+      [{ name: 'host', hostPath: { path: '/' } }],
+    ),
+  },
+  { requiredKeys: ['containers'] },
+);
+
+function body(
+  kind: KindRef,
+  name: string,
+  namespace: string | undefined,
+  meta: Record<string, unknown>,
+  spec: Record<string, unknown>,
+) {
+  return {
+    apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+    kind: kind.kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), ...meta },
+    spec,
+  };
+}
+
+/** A random, well-formed AdmissionRequest. */
+export const admissionRequest = fc
+  .record({
+    user: fc.constantFrom(...IDENTITIES),
+    operation: fc.constantFrom('CREATE', 'UPDATE', 'UPDATE', 'DELETE'),
+    kind: fc.constantFrom(...ALL_KINDS),
+    namespace: fc.constantFrom(...NAMESPACES),
+    subResource: fc.constantFrom(
+      undefined,
+      undefined,
+      undefined,
+      'scale',
+      'status',
+      'exec',
+      'ephemeralcontainers',
+    ),
+    dryRun: fc.boolean(),
+    newReplicas: replicas,
+    oldReplicas: replicas,
+    newAnnotations: annotations,
+    oldAnnotations: annotations,
+    newLabels: labels,
+    oldLabels: labels,
+    pod: podSpec,
+    extra: fc.option(
+      fc.record(
+        {
+          'agentguard.dev/initiator': initiator.map((i) => [i]),
+          'agentguard.dev/traceparent': traceparent.map((t) => [t]),
+        },
+        { requiredKeys: [] },
+      ),
+      { nil: undefined },
+    ),
+  })
+  .map((r) => {
+    const name = 'target';
+    const isScale = r.subResource === 'scale';
+    const isPod = r.kind.kind === 'Pod';
+    const spec = (replicas: unknown) =>
+      isPod
+        ? r.pod
+        : r.kind.kind === 'HorizontalPodAutoscaler'
+          ? { maxReplicas: replicas, minReplicas: 1 }
+          : { replicas, template: { spec: r.pod } };
+    const make = (replicas: unknown, annotations: Record<string, string>, labels?: Record<string, string>) =>
+      isScale
+        ? {
+            apiVersion: 'autoscaling/v1',
+            kind: 'Scale',
+            metadata: { name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+            spec: { replicas },
+          }
+        : body(r.kind, name, r.namespace, { annotations, ...(labels ? { labels } : {}) }, spec(replicas));
+    const withOld = r.operation !== 'CREATE';
+    return request({
+      operation: r.operation as 'CREATE' | 'UPDATE' | 'DELETE',
+      user: r.user,
+      kind: r.kind,
+      namespace: r.namespace,
+      name,
+      subResource: r.subResource,
+      subResourceKind: isScale ? SCALE_KIND : undefined,
+      dryRun: r.dryRun,
+      extra: r.extra as Record<string, string[]> | undefined,
+      object: make(r.newReplicas, r.newAnnotations, r.newLabels),
+      oldObject: withOld ? make(r.oldReplicas, r.oldAnnotations, r.oldLabels) : undefined,
+    });
+  });

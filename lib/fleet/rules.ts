@@ -5,12 +5,7 @@
 import { durationSeconds, formatDuration } from '../duration';
 import { PHASE_PROFILES } from '../phases';
 import { DIGEST_PATTERN, type Agent } from './schema';
-import type { PathSegment } from './errors';
-
-export interface RuleError {
-  readonly path: PathSegment[];
-  readonly message: string;
-}
+import type { PathSegment, RuleError } from './errors';
 
 /** Namespaces no agent may run in or act in: the control plane and the guardrails' own homes. */
 export const RESERVED_NAMESPACES: readonly string[] = [

@@ -46,9 +46,11 @@ export class FleetValidationError extends Error {
   constructor(
     readonly errors: readonly FleetError[],
     readonly source?: string,
+    /** What went wrong as a whole, after the source name. */
+    summary = 'is invalid',
   ) {
     super(
-      `${source ?? 'fleet'} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
+      `${source ?? 'fleet'} ${summary} (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
         errors.map((e) => `  ${formatFleetError(e, source)}`).join('\n'),
     );
     this.name = 'FleetValidationError';

@@ -4,10 +4,11 @@
  * change is pending.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/toolchain';
+import { tree } from './support/files';
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const EXAMPLE = readFileSync(join(REPO_ROOT, 'examples', 'fleet.yaml'), 'utf8');
@@ -28,19 +29,6 @@ function costAnalystAt(
 
 function synth(...args: string[]) {
   return spawnSync(TSX, [join(REPO_ROOT, 'synth', 'main.ts'), ...args], { encoding: 'utf8' });
-}
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(dir, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 /** A folder with the example synthesized into out/ and its lock beside it, then `fleet` as the fleet. */

@@ -29,3 +29,19 @@ export function writeAtomically(outDir: string, files: FileSet): void {
     throw err;
   }
 }
+
+/**
+ * Replaces one file atomically: the content goes to a scratch file in the same folder (same file
+ * system, so the rename is atomic), then is renamed over the target. Readers see old or new, never half.
+ */
+export function writeFileAtomically(file: string, content: string): void {
+  const target = resolve(file);
+  const scratch = mkdtempSync(join(dirname(target), `.${basename(target)}.staged-`));
+  try {
+    const staged = join(scratch, basename(target));
+    writeFileSync(staged, content);
+    renameSync(staged, target);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -3,10 +3,11 @@
  * bad fleet leaves the output folder exactly as it was.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/toolchain';
+import { tree } from './support/files';
 import { kubeconform } from './support/tools';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'fleet.yaml');
@@ -16,19 +17,6 @@ function synth(fleet: string, out: string) {
   return spawnSync(TSX, [join(REPO_ROOT, 'synth', 'main.ts'), '--fleet', fleet, '--out', out], {
     encoding: 'utf8',
   });
-}
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(dir, path)] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 describe('synth', () => {
@@ -99,7 +87,7 @@ describe('synth', () => {
     );
     const run = synth(badFleet, out);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${badFleet}:49:7: spec.agents[2].phase: "supervized" is not one of`);
+    expect(run.stderr).toContain(`${badFleet}:52:7: spec.agents[2].phase: "supervized" is not one of`);
     expect(run.stderr).toContain('spec.agents[2].limits.maxReplicas: -6 is below the minimum 0');
     expect(run.stderr).toContain(`nothing was written to ${out}/`);
     expect(tree(out)).toEqual(before);

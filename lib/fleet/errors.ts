@@ -15,14 +15,42 @@ export interface FleetError {
   readonly column?: number;
 }
 
+/** Maps a YAML path to its position in the source file, when there is a source. */
+export type Locate = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+
+/** An error found by a rule, before it is given a position. */
+export interface RuleError {
+  readonly path: PathSegment[];
+  readonly message: string;
+}
+
+/**
+ * Rule errors as reported: deduplicated, positioned through `locate`, and in reading order when the
+ * input came from a file (Array.sort is stable, so ties keep rule order).
+ */
+export function toFleetErrors(found: readonly RuleError[], locate: Locate = () => undefined): FleetError[] {
+  const seen = new Set<string>();
+  const errors: FleetError[] = [];
+  for (const { path, message } of found) {
+    const key = `${formatPath(path)}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push({ path: formatPath(path), message, ...locate(path) });
+  }
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return errors;
+}
+
 /** Thrown when a fleet does not validate; carries every error, not just the first. */
 export class FleetValidationError extends Error {
   constructor(
     readonly errors: readonly FleetError[],
     readonly source?: string,
+    /** What went wrong as a whole, after the source name. */
+    summary = 'is invalid',
   ) {
     super(
-      `${source ?? 'fleet'} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
+      `${source ?? 'fleet'} ${summary} (${errors.length} error${errors.length === 1 ? '' : 's'}):\n` +
         errors.map((e) => `  ${formatFleetError(e, source)}`).join('\n'),
     );
     this.name = 'FleetValidationError';

@@ -3,14 +3,10 @@
  * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
  */
 import { durationSeconds, formatDuration } from '../duration';
+import { agentUsername } from '../naming';
 import { PHASE_PROFILES } from '../phases';
 import { DIGEST_PATTERN, type Agent } from './schema';
-import type { PathSegment } from './errors';
-
-export interface RuleError {
-  readonly path: PathSegment[];
-  readonly message: string;
-}
+import type { PathSegment, RuleError } from './errors';
 
 /** Namespaces no agent may run in or act in: the control plane and the guardrails' own homes. */
 export const RESERVED_NAMESPACES: readonly string[] = [
@@ -269,6 +265,33 @@ const AGENT_RULES: readonly AgentRule[] = [
             },
           ]
         : [],
+  },
+  {
+    // Only a human may approve a promotion: an agent approving itself (or another agent or a system
+    // component approving it) would let promotion happen at machine speed, which I5 exists to stop.
+    needs: ['name', 'namespace', 'promotion'],
+    check: (agent, at) => {
+      const approver = agent.promotion?.approvedBy;
+      if (approver === undefined) return [];
+      const path = at('promotion', 'approvedBy');
+      if (approver === agentUsername(agent)) {
+        return [
+          {
+            path,
+            message: `"${approver}" is the agent's own identity; an agent cannot approve its own promotion, name the human who approved it`,
+          },
+        ];
+      }
+      if (approver.startsWith('system:')) {
+        return [
+          {
+            path,
+            message: `"${approver}" is a Kubernetes service account or system identity, not a human; name the human who approved the promotion`,
+          },
+        ];
+      }
+      return [];
+    },
   },
   {
     needs: ['killSwitch'],

@@ -23,8 +23,10 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
 /** Identity patterns: literal usernames with optional `*` wildcards. */
 const IDENTITY_PATTERN = /^[A-Za-z0-9@._:*+-]+$/;
+/** One literal username, no wildcards: a promotion names the one person who approved it. */
+const USERNAME_PATTERN = /^[A-Za-z0-9@._:+-]+$/;
 
-const dnsLabel = (what: string, max = 63) =>
+export const dnsLabel = (what: string, max = 63) =>
   z
     .string()
     .max(max)
@@ -176,6 +178,22 @@ export const LimitsSchema = z
   })
   .describe('Runtime limits beyond RBAC (I4).');
 
+export const PromotionSchema = z
+  .strictObject({
+    approvedBy: z
+      .string()
+      .regex(USERNAME_PATTERN, {
+        message: 'must be one username such as alice@example.com, without wildcards',
+      })
+      .describe(
+        'The human who approved raising the phase: a username, never a service account or other `system:` identity, and never the agent itself.',
+      ),
+    reason: z.string().min(1).optional().describe('Why the agent was promoted, for reviewers.'),
+  })
+  .describe(
+    'Approval of the latest phase change (I5). Required whenever the phase rises above the one recorded in the lock file beside the fleet; the lock records it.',
+  );
+
 export const AgentSchema = z
   .strictObject({
     name: dnsLabel('the agent', 40).describe('Agent name; also its ServiceAccount name.'),
@@ -190,7 +208,11 @@ export const AgentSchema = z
       .describe(
         'Container image, pinned by digest unless its registry is in spec.imagePolicy.allowTagsFrom.',
       ),
-    phase: z.enum(PHASES).default('shadow').describe('Trust phase (I5); new agents start in shadow.'),
+    phase: z
+      .enum(PHASES)
+      .default('shadow')
+      .describe('Trust phase (I5); new agents start in shadow and rise one phase per change.'),
+    promotion: PromotionSchema.optional(),
     workload: WorkloadSchema.prefault({}),
     targets: z
       .array(TargetSchema)
@@ -257,3 +279,4 @@ export type Fleet = z.output<typeof FleetSchema>;
 export type Agent = z.output<typeof AgentSchema>;
 export type Target = z.output<typeof TargetSchema>;
 export type Egress = z.output<typeof EgressSchema>;
+export type Promotion = z.output<typeof PromotionSchema>;

@@ -4,13 +4,15 @@
  */
 import { z } from 'zod';
 import {
-  formatPath,
   issuesToErrors,
   type FleetError,
   FleetValidationError,
-  type PathSegment,
+  type Locate,
+  type RuleError,
+  toFleetErrors,
 } from './errors';
-import { agentRules, fleetRules, type RuleError } from './rules';
+import { agentRules, fleetRules } from './rules';
+import { knownKeysIn } from './schema-keys';
 import { GUARDRAIL_KINDS } from '../kinds';
 import {
   AgentSchema,
@@ -22,7 +24,7 @@ import {
   type FleetInput,
 } from './schema';
 
-export type Locate = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+export type { Locate } from './errors';
 
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; errors: FleetError[] };
 
@@ -35,14 +37,7 @@ export function validateFleet(raw: unknown, locate: Locate = () => undefined): V
   found.push(...crossFieldErrors(raw));
 
   if (found.length === 0 && parsed.success) return { ok: true, fleet: parsed.data };
-  const errors: FleetError[] = dedupe(found).map(({ path, message }) => ({
-    path: formatPath(path),
-    message,
-    ...locate(path),
-  }));
-  // Reading order when the fleet came from a file; Array.sort is stable, so ties keep rule order.
-  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  return { ok: false, errors };
+  return { ok: false, errors: toFleetErrors(found, locate) };
 }
 
 /** Builds a fleet in TypeScript, without YAML; throws FleetValidationError listing every problem. */
@@ -104,41 +99,5 @@ function field(value: unknown, key: string): unknown {
     : undefined;
 }
 
-function dedupe(errors: RuleError[]): RuleError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    const key = `${formatPath(e.path)}\u0000${e.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/** Keys the schema allows at a path, for "did you mean" hints on unknown keys. */
-export function knownKeysAt(path: readonly PathSegment[]): string[] {
-  let schema: z.ZodType | undefined = FleetSchema;
-  for (const seg of path) {
-    schema = schema && childSchema(unwrap(schema), seg);
-  }
-  const object = schema && unwrap(schema);
-  return object instanceof z.ZodObject ? Object.keys(object.shape).sort() : [];
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  while (
-    current instanceof z.ZodDefault ||
-    current instanceof z.ZodOptional ||
-    current instanceof z.ZodPrefault
-  ) {
-    current = current.unwrap() as z.ZodType;
-  }
-  return current;
-}
-
-function childSchema(schema: z.ZodType, seg: PathSegment): z.ZodType | undefined {
-  if (schema instanceof z.ZodArray && typeof seg === 'number') return schema.element as z.ZodType;
-  if (schema instanceof z.ZodObject && typeof seg === 'string')
-    return schema.shape[seg] as z.ZodType | undefined;
-  return undefined;
-}
+/** Keys the fleet schema allows at a path, for "did you mean" hints on unknown keys. */
+export const knownKeysAt = knownKeysIn(FleetSchema);

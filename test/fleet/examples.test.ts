@@ -13,7 +13,8 @@ import { REPO_ROOT } from '../../tools/toolchain';
 import { mutated, type Loose } from '../support/fleets';
 
 const examples = readdirSync(join(REPO_ROOT, 'examples'))
-  .filter((f) => f.endsWith('.yaml'))
+  // Promotion locks (`*.lock.yaml`) sit beside their fleets; they are not fleets.
+  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.lock.yaml'))
   .map((f) => join(REPO_ROOT, 'examples', f));
 
 describe('examples', () => {

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
-import { agentLabels } from '../lib/naming';
+import { agentLabels, agentRoleName } from '../lib/naming';
 import { PHASE_PROFILES, type PhaseProfile } from '../lib/phases';
 import { targetRules, type PolicyRule } from '../lib/rbac';
 
@@ -29,7 +29,7 @@ export class TrustPhase extends Construct {
     const { fleet, agent } = props;
     this.profile = PHASE_PROFILES[agent.phase];
     const labels = agentLabels(fleet, agent);
-    const name = `agentguard-${agent.name}`;
+    const name = agentRoleName(agent);
     const rules = new Map<string, readonly PolicyRule[]>();
     for (const target of [...agent.targets].sort((a, b) => a.namespace.localeCompare(b.namespace))) {
       const targetRulesList = targetRules(agent, target);

@@ -25,3 +25,8 @@ export function agentLabels(fleet: Fleet, agent: Agent): Record<string, string> 
     [LABELS.managedBy]: 'agentguard',
   };
 }
+
+/** Name of the agent's Role (and RoleBinding) in each target namespace; Vault's secrets engine binds it too. */
+export function agentRoleName(agent: Pick<Agent, 'name'>): string {
+  return `agentguard-${agent.name}`;
+}

@@ -2,6 +2,8 @@
  * Trust phases (invariant I5) and what each one allows. Every other part of agentguard reads phase
  * behaviour from here, so the phase logic lives in one place.
  */
+import { durationSeconds } from './duration';
+
 export const PHASES = ['shadow', 'advisory', 'supervised', 'autonomous'] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -63,3 +65,34 @@ export const PHASE_PROFILES: Readonly<Record<Phase, PhaseProfile>> = Object.free
     mayDelete: true,
   },
 });
+
+/** The Vault token lifetimes of an agent: the fleet's ttl/maxTtl when set, else its phase's defaults. */
+export interface VaultTtls {
+  readonly ttlSeconds: number;
+  readonly maxTtlSeconds: number;
+}
+
+export function vaultTtls(
+  phase: Phase,
+  vault: { readonly ttl?: string; readonly maxTtl?: string },
+): VaultTtls {
+  const profile = PHASE_PROFILES[phase];
+  return {
+    ttlSeconds: vault.ttl !== undefined ? durationSeconds(vault.ttl) : profile.defaultTtlSeconds,
+    maxTtlSeconds: vault.maxTtl !== undefined ? durationSeconds(vault.maxTtl) : profile.defaultMaxTtlSeconds,
+  };
+}
+
+/**
+ * Capabilities the fleet may grant an agent on its own secret paths in a phase. Vault has no dry-run,
+ * so shadow and advisory stay read-only; writes need a phase that mutates; delete, one that may delete.
+ */
+export function vaultCapabilitiesAllowed(phase: Phase): readonly string[] {
+  const profile = PHASE_PROFILES[phase];
+  return [
+    'read',
+    'list',
+    ...(profile.mutations === 'allowlisted' ? ['create', 'update', 'patch'] : []),
+    ...(profile.mayDelete ? ['delete'] : []),
+  ];
+}

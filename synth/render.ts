@@ -4,6 +4,7 @@ import type { Chart } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
 import type { Fleet } from '../lib/fleet/schema';
 import { buildApp } from './app';
+import { vaultStackJson } from './vault';
 
 export type FileSet = Map<string, string>;
 
@@ -33,5 +34,6 @@ export function renderFleet(fleet: Fleet): FileSet {
   files.set('kustomization.yaml', kustomization(folders));
   // An API server file, not a cluster object: kept out of the kustomization.
   files.set('audit/audit-policy.yaml', yamlDocuments([auditPolicy(fleet)]));
+  files.set('vault/cdk.tf.json', vaultStackJson(fleet)); // Terraform JSON for tofu/terraform, not kustomize
   return files;
 }

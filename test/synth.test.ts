@@ -35,6 +35,7 @@ describe('synth', () => {
   it('writes a kustomization per agent and one over all of them', () => {
     const files = Object.keys(tree(first)).sort();
     expect(files).toContain('kustomization.yaml');
+    expect(files).toContain('vault/cdk.tf.json');
     for (const agent of [
       'cost-analyst',
       'incident-triage',
@@ -54,7 +55,8 @@ describe('synth', () => {
   it('validates with kubeconform -strict against the pinned Kubernetes schemas', () => {
     const manifests = Object.keys(tree(first))
       // The audit policy is an API server file with no published schema; its test checks it directly.
-      .filter((f) => !f.endsWith('kustomization.yaml') && !f.startsWith('audit/'))
+      // vault/ holds Terraform JSON, not Kubernetes objects; test/vault checks it.
+      .filter((f) => !f.endsWith('kustomization.yaml') && !f.startsWith('audit/') && !f.startsWith('vault/'))
       .map((f) => join(first, f));
     const run = kubeconform(manifests);
     const summary = JSON.parse(run.stdout) as { summary: Record<string, number> };

@@ -2,9 +2,9 @@
  * Cross-field rules: what a schema cannot say about one field alone. Each rule reads agents that
  * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
  */
-import { durationSeconds, formatDuration } from '../duration';
+import { formatDuration } from '../duration';
 import { agentUsername } from '../naming';
-import { PHASE_PROFILES } from '../phases';
+import { PHASE_PROFILES, vaultTtls } from '../phases';
 import { DIGEST_PATTERN, type Agent } from './schema';
 import type { PathSegment, RuleError } from './errors';
 
@@ -199,10 +199,7 @@ const AGENT_RULES: readonly AgentRule[] = [
     check: (agent, at) => {
       const errors: RuleError[] = [];
       const profile = PHASE_PROFILES[agent.phase];
-      const ttl =
-        agent.vault.ttl !== undefined ? durationSeconds(agent.vault.ttl) : profile.defaultTtlSeconds;
-      const maxTtl =
-        agent.vault.maxTtl !== undefined ? durationSeconds(agent.vault.maxTtl) : profile.defaultMaxTtlSeconds;
+      const { ttlSeconds: ttl, maxTtlSeconds: maxTtl } = vaultTtls(agent.phase, agent.vault);
       if (maxTtl > profile.maxTtlCeilingSeconds) {
         errors.push({
           path: at('vault', 'maxTtl'),

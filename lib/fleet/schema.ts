@@ -236,8 +236,23 @@ export const VaultSettingsSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a mount path such as kubernetes' })
       .default('kubernetes')
-      .describe('Mount path of the Kubernetes auth method.'),
+      .describe(
+        'Prefix of the Kubernetes auth mounts: each agent logs in at auth/<prefix>-<agent>, a mount of its own, so one agent can be revoked alone.',
+      ),
     audience: z.string().min(1).default('vault').describe('Audience of the projected service-account token.'),
+    kubernetesSecretsPath: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a mount path such as kubernetes' })
+      .default('kubernetes')
+      .describe(
+        'Mount path of the Kubernetes secrets engine that issues short-lived Kubernetes credentials.',
+      ),
+    manageBackends: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Also emit each agent's Kubernetes auth mount and its config and the Kubernetes secrets engine mount and its config (cluster address and CA from Terraform variables). Off: they must already exist at the paths agentguard names.",
+      ),
   })
   .describe('Where Vault is and how agents log in.');
 

@@ -23,6 +23,8 @@ describe('defineFleet', () => {
       port: 8200,
       kubernetesAuthPath: 'kubernetes',
       audience: 'vault',
+      kubernetesSecretsPath: 'kubernetes',
+      manageBackends: false,
     });
     expect(fleet.spec.agents[0].limits.maxReplicas).toBe(3);
   });

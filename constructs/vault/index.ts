@@ -1,0 +1,2 @@
+export * from './agent-vault';
+export * from './vault-stack';

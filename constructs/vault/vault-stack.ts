@@ -1,0 +1,127 @@
+/**
+ * The fleet's Vault stack: one Terraform stack with the Vault provider configured from variables and
+ * an `AgentVault` per agent that uses Vault. Tokens come from the environment (`VAULT_TOKEN`), never
+ * from the stack, so no secret value is ever synthesized.
+ */
+import { KubernetesSecretBackend } from '@cdktf/provider-vault/lib/kubernetes-secret-backend';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { Fleet } from '../../lib/fleet/schema';
+import { AgentVault, type KubernetesClusterRef } from './agent-vault';
+
+export interface VaultStackProps {
+  /** The validated fleet. */
+  readonly fleet: Fleet;
+}
+
+interface VariableOptions {
+  readonly nullable?: boolean;
+  readonly sensitive?: boolean;
+  /** `null` makes the variable optional; cdktf cannot render a null default, so it is an override. */
+  readonly default?: boolean | null;
+}
+
+function variable(
+  scope: Construct,
+  name: string,
+  type: string,
+  description: string,
+  options: VariableOptions,
+) {
+  const { default: fallback, ...rest } = options;
+  const v = new TerraformVariable(scope, name, {
+    type,
+    description,
+    ...rest,
+    ...(fallback === null ? {} : { default: fallback }),
+  });
+  if (fallback === null) v.addOverride('default', null);
+  return v;
+}
+
+export class VaultStack extends TerraformStack {
+  readonly agents: readonly AgentVault[];
+
+  constructor(scope: Construct, id: string, props: VaultStackProps) {
+    super(scope, id);
+    const { fleet } = props;
+    // A relative state path: cdktf's implicit backend would bake in the absolute working directory.
+    new LocalBackend(this, { path: 'terraform.tfstate' });
+    const address = variable(
+      this,
+      'vault_address',
+      'string',
+      'Vault API address, e.g. https://vault.example:8200.',
+      {
+        nullable: false,
+      },
+    );
+    const namespace = variable(
+      this,
+      'vault_namespace',
+      'string',
+      'Vault Enterprise namespace; null for none.',
+      {
+        default: null,
+        nullable: true,
+      },
+    );
+    new VaultProvider(this, 'vault', { address: address.stringValue, namespace: namespace.stringValue });
+
+    let cluster: KubernetesClusterRef | undefined;
+    let secretsBackend: KubernetesSecretBackend | undefined;
+    if (fleet.spec.vault.manageBackends) {
+      const c: KubernetesClusterRef = {
+        host: variable(this, 'kubernetes_host', 'string', 'Kubernetes API URL Vault calls.', {
+          nullable: false,
+        }).stringValue,
+        caCert: variable(
+          this,
+          'kubernetes_ca_cert',
+          'string',
+          'PEM CA of the Kubernetes API; null: Vault pod CA.',
+          {
+            default: null,
+            nullable: true,
+          },
+        ).stringValue,
+        jwt: variable(
+          this,
+          'kubernetes_jwt',
+          'string',
+          "JWT Vault uses to call the Kubernetes API; null: Vault's pod token.",
+          {
+            default: null,
+            nullable: true,
+            sensitive: true,
+          },
+        ).stringValue,
+        disableLocalCaJwt: variable(
+          this,
+          'kubernetes_disable_local_ca_jwt',
+          'bool',
+          'True when Vault runs outside the cluster.',
+          {
+            default: false,
+          },
+        ).booleanValue,
+      };
+      cluster = c;
+      secretsBackend = new KubernetesSecretBackend(this, 'secrets-engine', {
+        path: fleet.spec.vault.kubernetesSecretsPath,
+        description: 'agentguard: short-lived Kubernetes credentials for agents',
+        kubernetesHost: c.host,
+        kubernetesCaCert: c.caCert,
+        serviceAccountJwt: c.jwt,
+        disableLocalCaJwt: c.disableLocalCaJwt,
+      });
+      secretsBackend.overrideLogicalId('kubernetes_secrets_engine');
+    }
+
+    this.agents = [...fleet.spec.agents]
+      .filter((agent) => agent.vault.secrets.length > 0)
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((agent) => new AgentVault(this, `agent-${agent.name}`, { fleet, agent, cluster, secretsBackend }));
+  }
+}

@@ -1,12 +1,27 @@
-/** Builds the cdk8s app for a fleet: one chart per agent. Shared by the CLI and `cdk8s synth`. */
+/**
+ * Builds the cdk8s app for a fleet: one chart per agent and the policy pack's two charts. Shared by
+ * the CLI and `cdk8s synth`.
+ */
 import { App } from 'cdk8s';
 import { SecureAgent } from '../constructs/secure-agent';
 import type { Fleet } from '../lib/fleet/schema';
+import { PolicyConstraints, PolicyTemplates } from '../policies/policy-pack';
 
-export function buildApp(fleet: Fleet, outdir?: string): { app: App; agents: SecureAgent[] } {
+export interface FleetApp {
+  readonly app: App;
+  readonly agents: SecureAgent[];
+  readonly templates: PolicyTemplates;
+  readonly constraints: PolicyConstraints;
+}
+
+export function buildApp(fleet: Fleet, outdir?: string): FleetApp {
   const app = new App({ outdir });
   const agents = fleet.spec.agents.map(
     (agent) => new SecureAgent(app, `agent-${agent.name}`, { fleet, agent }),
   );
-  return { app, agents };
+  const templates = new PolicyTemplates(app, 'policy-templates');
+  const constraints = new PolicyConstraints(app, 'policy-constraints', { fleet });
+  // Constraints need their templates' CRDs; cdk8s orders charts by dependency.
+  constraints.addDependency(templates);
+  return { app, agents, templates, constraints };
 }

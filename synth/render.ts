@@ -20,10 +20,10 @@ function kustomization(resources: readonly string[]): string {
   });
 }
 
-/** Per-agent folders, each a kustomization, plus a root kustomization over all of them. */
+/** Per-agent folders and the policy pack, each a kustomization, plus a root kustomization over them. */
 export function renderFleet(fleet: Fleet): FileSet {
   const files: FileSet = new Map();
-  const { agents } = buildApp(fleet);
+  const { agents, templates, constraints } = buildApp(fleet);
   const folders: string[] = [];
   for (const chart of agents as Chart[]) {
     const folder = `agents/${chart.node.id.replace(/^agent-/, '')}`;
@@ -31,7 +31,14 @@ export function renderFleet(fleet: Fleet): FileSet {
     files.set(`${folder}/agent.yaml`, yamlDocuments(chart.toJson()));
     files.set(`${folder}/kustomization.yaml`, kustomization(['agent.yaml']));
   }
-  files.set('kustomization.yaml', kustomization(folders));
+  // Two folders so GitOps can apply the templates (which create the constraint CRDs) first:
+  // Flux with dependsOn, Argo CD with sync waves, or kubectl twice.
+  files.set('policy-pack/templates/templates.yaml', yamlDocuments(templates.toJson()));
+  files.set('policy-pack/templates/kustomization.yaml', kustomization(['templates.yaml']));
+  files.set('policy-pack/constraints/constraints.yaml', yamlDocuments(constraints.toJson()));
+  files.set('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
+  files.set('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
+  files.set('kustomization.yaml', kustomization([...folders, 'policy-pack']));
   // An API server file, not a cluster object: kept out of the kustomization.
   files.set('audit/audit-policy.yaml', yamlDocuments([auditPolicy(fleet)]));
   files.set('vault/cdk.tf.json', vaultStackJson(fleet)); // Terraform JSON for tofu/terraform, not kustomize

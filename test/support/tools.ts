@@ -1,6 +1,9 @@
 /** Running the real pinned tools from tests. */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONSTRAINT_API_VERSION, policyCatalog } from '../../policies/catalog';
 import { QUIET_ENV, schemaDir, toolPath, versions, type ToolName } from '../../tools/toolchain';
 
 export interface ToolRun {
@@ -20,8 +23,12 @@ export function runTool(name: ToolName, args: readonly string[], input?: string)
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** kubeconform in strict mode against the pinned, offline Kubernetes and CRD schemas. */
+/**
+ * kubeconform in strict mode against the pinned, offline Kubernetes and CRD schemas, plus a schema
+ * for each policy-pack Constraint kind built from its template, as Gatekeeper builds the CRD.
+ */
 export function kubeconform(files: readonly string[]): ToolRun {
+  const constraints = constraintSchemaDir();
   return runTool('kubeconform', [
     '-strict',
     '-summary',
@@ -37,6 +44,45 @@ export function kubeconform(files: readonly string[]): ToolRun {
     ),
     '-schema-location',
     join(schemaDir(), 'crds', '{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'),
+    '-schema-location',
+    join(constraints, '{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'),
     ...files,
   ]);
+}
+
+let constraintSchemas: string | undefined;
+
+/** Strict JSON schemas for the Constraint kinds: spec.parameters is the template's own schema. */
+function constraintSchemaDir(): string {
+  if (constraintSchemas) return constraintSchemas;
+  const dir = mkdtempSync(join(tmpdir(), 'agentguard-constraint-schemas-'));
+  mkdirSync(dir, { recursive: true });
+  const version = CONSTRAINT_API_VERSION.split('/')[1];
+  for (const policy of policyCatalog()) {
+    const template = policy.template as {
+      spec: { crd: { spec: { validation: { openAPIV3Schema: Record<string, unknown> } } } };
+    };
+    const schema = {
+      type: 'object',
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      additionalProperties: false,
+      properties: {
+        apiVersion: { const: CONSTRAINT_API_VERSION },
+        kind: { const: policy.kind },
+        metadata: { type: 'object' },
+        spec: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enforcementAction: { enum: ['deny', 'warn', 'dryrun'] },
+            match: { type: 'object' },
+            parameters: template.spec.crd.spec.validation.openAPIV3Schema,
+          },
+        },
+      },
+    };
+    writeFileSync(join(dir, `${policy.kind.toLowerCase()}_${version}.json`), JSON.stringify(schema));
+  }
+  constraintSchemas = dir;
+  return dir;
 }

@@ -1,6 +1,9 @@
-/** Entry point for the cdk8s CLI (`cdk8s synth`, see cdk8s.yaml); writes to the CLI's output folder. */
-import { loadFleetFile } from '../lib/fleet/load';
+/**
+ * Entry point for the cdk8s CLI (`cdk8s synth`, see cdk8s.yaml); writes to the CLI's output folder.
+ * The fleet passes the same promotion check as `npm run synth`; the lock itself is only read here.
+ */
 import { buildApp } from './app';
+import { loadCheckedFleet } from './main';
 
-const { app } = buildApp(loadFleetFile(process.env.AGENTGUARD_FLEET ?? 'examples/fleet.yaml'));
-app.synth();
+const { fleet } = loadCheckedFleet(process.env.AGENTGUARD_FLEET ?? 'examples/fleet.yaml');
+buildApp(fleet).app.synth();

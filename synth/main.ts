@@ -25,11 +25,13 @@ export interface SynthResult {
   readonly lockChanged: boolean;
 }
 
-export function synth(fleetFile: string, outDir: string, options: SynthOptions = {}): SynthResult {
-  const lockFile = options.lockFile ?? lockFileFor(fleetFile);
+/**
+ * Loads a fleet and rejects phase changes its promotion lock does not allow. Writes nothing, so every
+ * entry point (this CLI and `cdk8s synth`) applies the same promotion rules.
+ */
+export function loadCheckedFleet(fleetFile: string, lockFile = lockFileFor(fleetFile)) {
   const { fleet, locate } = readFleetFile(fleetFile);
   const { lock, text: lockText } = readLockFile(lockFile);
-
   const rejected = checkPromotions(fleet, lock);
   if (rejected.length > 0) {
     throw new FleetValidationError(
@@ -38,6 +40,12 @@ export function synth(fleetFile: string, outDir: string, options: SynthOptions =
       `is rejected by the promotion rules against ${lockFile}`,
     );
   }
+  return { fleet, lock, lockText };
+}
+
+export function synth(fleetFile: string, outDir: string, options: SynthOptions = {}): SynthResult {
+  const lockFile = options.lockFile ?? lockFileFor(fleetFile);
+  const { fleet, lock, lockText } = loadCheckedFleet(fleetFile, lockFile);
   const next = nextLock(fleet, lock);
   const updated = renderLock(next);
   const lockChanged = updated !== lockText;

@@ -4,7 +4,7 @@
  * change is pending.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/toolchain';
@@ -169,5 +169,25 @@ describe('synth with the promotion lock', () => {
     expect(run.stderr).toContain(
       `${fleetFile}:8:3: metadata.name: "shop-platform" is not the fleet "other-fleet" that the promotion lock records`,
     );
+  });
+});
+
+describe('cdk8s synth entry point (synth/cdk8s-app.ts)', () => {
+  it('applies the same promotion rules: the example fleet without its lock is rejected', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentguard-cdk8s-'));
+    try {
+      const fleetFile = join(dir, 'fleet.yaml');
+      cpSync(join(REPO_ROOT, 'examples', 'fleet.yaml'), fleetFile);
+      const run = spawnSync(TSX, [join(REPO_ROOT, 'synth', 'cdk8s-app.ts')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTGUARD_FLEET: fleetFile },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/rejected by the promotion rules/);
+      expect(existsSync(join(dir, 'dist'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -37,13 +37,11 @@ violation contains {"msg": msg, "details": {"policy": policy_id}} if {
 # The pod spec a request carries, by kind; templates of workload kinds are checked like pods.
 template_kinds := {"apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet", "batch/Job", "/ReplicationController"}
 
-kind_key := concat("/", [ag.kind_group, input.review.kind.kind])
+pod_spec := input.review.object.spec if ag.kind_key == "/Pod"
 
-pod_spec := input.review.object.spec if kind_key == "/Pod"
+pod_spec := input.review.object.spec.template.spec if ag.kind_key in template_kinds
 
-pod_spec := input.review.object.spec.template.spec if kind_key in template_kinds
-
-pod_spec := input.review.object.spec.jobTemplate.spec.template.spec if kind_key == "batch/CronJob"
+pod_spec := input.review.object.spec.jobTemplate.spec.template.spec if ag.kind_key == "batch/CronJob"
 
 pod_security := object.get(pod_spec, "securityContext", {})
 

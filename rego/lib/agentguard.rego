@@ -55,6 +55,9 @@ default kind_group := ""
 
 kind_group := input.review.kind.group if is_string(input.review.kind.group)
 
+# "apps/Deployment", "/Pod": the request's kind with its group, as the kind tables below spell it.
+kind_key := concat("/", [kind_group, input.review.kind.kind])
+
 group_suffixed(name, "") := name
 
 group_suffixed(name, group) := concat(".", [name, group]) if group != ""
@@ -135,11 +138,11 @@ defaulted_replica_kinds := {
 
 # The replica count an object asks for: spec.replicas on any kind (a Scale, a custom workload), 1
 # for built-in workloads that leave it unset. Undefined when the object has no replica notion.
-replicas(obj) := obj.spec.replicas if obj.spec.replicas != null
+replicas(obj) := obj.spec.replicas if has_replicas(obj)
 
 replicas(obj) := 1 if {
 	not has_replicas(obj)
-	concat("/", [kind_group, input.review.kind.kind]) in defaulted_replica_kinds
+	kind_key in defaulted_replica_kinds
 }
 
 has_replicas(obj) if obj.spec.replicas != null

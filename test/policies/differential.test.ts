@@ -4,31 +4,47 @@
  * One differing message or count fails the test.
  */
 import fc from 'fast-check';
-import { policyFolders } from '../../policies/catalog';
+import { policyByFolder, policyFolders } from '../../policies/catalog';
 import type { PackParameters } from '../../policies/parameters';
 import { admissionRequest } from '../support/arbitraries';
 import { gatorVerify, type GatorCase } from '../support/gator';
-import { exampleParameters } from '../support/reviews';
+import { exampleConstraints, exampleParameters } from '../support/reviews';
 import { evaluate, messages } from '../support/wasm';
-import { POD_KINDS } from '../../policies/policy-pack';
+import { constraintName } from '../../policies/policy-pack';
 
 const PER_POLICY = 150;
 
+interface Match {
+  readonly scope?: string;
+  readonly namespaces?: readonly string[];
+  readonly kinds?: readonly { apiGroups: readonly string[]; kinds: readonly string[] }[];
+}
+
+/** Each policy's constraint `match`, read from the synthesized constraint itself. */
+const matches = new Map(
+  policyFolders().map((folder) => {
+    const constraint = exampleConstraints()
+      .toJson()
+      .find(
+        (o) => (o as { metadata: { name: string } }).metadata.name === constraintName(policyByFolder(folder)),
+      );
+    return [folder, (constraint as { spec: { match: Match } }).spec.match] as const;
+  }),
+);
+
 /**
- * Constraint `match` is applied by Gatekeeper before any Rego runs, so WASM alone says nothing about
- * requests the constraint does not select. Only hardened-pods narrows its match (pod kinds in agent
- * namespaces); the agent policies match everything.
+ * Gatekeeper applies a constraint's `match` before any Rego runs, so WASM alone says nothing about
+ * requests the constraint does not select. The fields the pack uses: scope, namespaces, kinds.
  */
 function selected(folder: string, review: Record<string, unknown>): boolean {
-  if (folder !== 'hardened-pods') return true;
+  const match = matches.get(folder) ?? {};
+  const namespace =
+    typeof review.namespace === 'string' && review.namespace !== '' ? review.namespace : undefined;
   const kind = review.kind as { group: string; kind: string };
-  const agentNamespaces = new Set(
-    Object.values(exampleParameters()['no-self-escalation'].agents).map((a) => a.namespace),
-  );
+  if (match.scope === 'Namespaced' && namespace === undefined) return false;
+  if (match.namespaces && namespace !== undefined && !match.namespaces.includes(namespace)) return false;
   return (
-    typeof review.namespace === 'string' &&
-    agentNamespaces.has(review.namespace) &&
-    POD_KINDS.some((k) => k.apiGroups.includes(kind.group) && k.kinds.includes(kind.kind))
+    !match.kinds || match.kinds.some((k) => k.apiGroups.includes(kind.group) && k.kinds.includes(kind.kind))
   );
 }
 

@@ -6,13 +6,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { loadFleetFile } from '../../lib/fleet/load';
-import { PolicyConstraints, constraintName } from '../../policies/policy-pack';
+import { constraintName } from '../../policies/policy-pack';
 import { policyByFolder, templateFile } from '../../policies/catalog';
-import { REPO_ROOT } from '../../tools/toolchain';
-import { admissionReview } from './reviews';
+import { admissionReview, exampleConstraints } from './reviews';
 import { runTool, type ToolRun } from './tools';
 
 export interface GatorCase {
@@ -25,19 +22,15 @@ export interface GatorCase {
 /** Regex matching exactly one literal message, as gator's `message` assertion takes a regex. */
 const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 
-function exampleConstraints(): Map<string, unknown> {
-  const fleet = loadFleetFile(join(REPO_ROOT, 'examples', 'fleet.yaml'));
-  const chart = new PolicyConstraints(new App(), 'constraints', { fleet });
-  return new Map(
-    chart.toJson().map((o) => [(o as { metadata: { name: string } }).metadata.name, o] as const),
-  );
-}
-
 /** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
 export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCase[]>): ToolRun {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
   try {
-    const constraints = exampleConstraints();
+    const constraints = new Map(
+      exampleConstraints()
+        .toJson()
+        .map((o) => [(o as { metadata: { name: string } }).metadata.name, o] as const),
+    );
     const tests = [];
     for (const [folder, cases] of casesByFolder) {
       const policy = policyByFolder(folder);

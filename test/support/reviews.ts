@@ -28,15 +28,17 @@ export const CONTROLLER = 'system:serviceaccount:kube-system:replicaset-controll
 export const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 export const OTHER_TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
-let cached: PackParameters | undefined;
-/** The constraint parameters synthesized from examples/fleet.yaml. */
-export function exampleParameters(): PackParameters {
-  if (!cached) {
-    const fleet = loadFleetFile(join(REPO_ROOT, 'examples', 'fleet.yaml'));
-    cached = new PolicyConstraints(new App(), 'constraints', { fleet }).parameters;
-  }
+let cached: PolicyConstraints | undefined;
+/** The constraints synthesized from examples/fleet.yaml, built once per test file. */
+export function exampleConstraints(): PolicyConstraints {
+  cached ??= new PolicyConstraints(new App(), 'constraints', {
+    fleet: loadFleetFile(join(REPO_ROOT, 'examples', 'fleet.yaml')),
+  });
   return cached;
 }
+
+/** Their typed parameters, by policy folder. */
+export const exampleParameters = (): PackParameters => exampleConstraints().parameters;
 
 export interface KindRef {
   readonly group: string;

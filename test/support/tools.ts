@@ -1,6 +1,6 @@
 /** Running the real pinned tools from tests. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSTRAINT_API_VERSION, policyCatalog } from '../../policies/catalog';
@@ -56,7 +56,6 @@ let constraintSchemas: string | undefined;
 function constraintSchemaDir(): string {
   if (constraintSchemas) return constraintSchemas;
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-constraint-schemas-'));
-  mkdirSync(dir, { recursive: true });
   const version = CONSTRAINT_API_VERSION.split('/')[1];
   for (const policy of policyCatalog()) {
     const template = policy.template as {

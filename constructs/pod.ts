@@ -4,7 +4,7 @@
  * agent uses Vault, a short-lived projected token for Vault's audience instead.
  */
 import type { Agent, Fleet } from '../lib/fleet/schema';
-import { agentLabels } from '../lib/naming';
+import { agentPodLabels } from '../lib/naming';
 
 /** Fixed non-root identity; images must not rely on a named user. */
 export const AGENT_UID = 65532;
@@ -54,7 +54,7 @@ export function podTemplate(fleet: Fleet, agent: Agent, restartPolicy: 'Always' 
     mounts.push({ name: 'vault-token', mountPath: VAULT_TOKEN_DIR, readOnly: true });
   }
   return {
-    metadata: { labels: agentLabels(fleet, agent) },
+    metadata: { labels: agentPodLabels(fleet, agent) },
     spec: {
       serviceAccountName: agent.name,
       automountServiceAccountToken: false,

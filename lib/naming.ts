@@ -15,14 +15,31 @@ export function agentUsername(agent: Pick<Agent, 'name' | 'namespace'>): string 
   return `system:serviceaccount:${agent.namespace}:${agent.name}`;
 }
 
-/** Labels on every object emitted for an agent. Sorted keys keep the output byte-stable. */
+/**
+ * Labels on every object emitted for an agent. Sorted keys keep the output byte-stable. The kill-switch
+ * state is not among them: only pods carry it (`agentPodLabels`), so engaging the switch changes the
+ * objects that stop the agent and no others.
+ */
 export function agentLabels(fleet: Fleet, agent: Agent): Record<string, string> {
   return {
     [LABELS.agent]: agent.name,
     [LABELS.fleet]: fleet.metadata.name,
-    [LABELS.killSwitch]: agent.killSwitch.state,
     [LABELS.phase]: agent.phase,
     [LABELS.managedBy]: 'agentguard',
+  };
+}
+
+/**
+ * Labels of the agent's pods: its labels and the kill-switch state, which every allow NetworkPolicy
+ * selects on. Relabelling a running pod `engaged` is how the emergency path cuts its network.
+ */
+export function agentPodLabels(fleet: Fleet, agent: Agent): Record<string, string> {
+  const { [LABELS.agent]: name, [LABELS.fleet]: fleetName, ...rest } = agentLabels(fleet, agent);
+  return {
+    [LABELS.agent]: name,
+    [LABELS.fleet]: fleetName,
+    [LABELS.killSwitch]: agent.killSwitch.state,
+    ...rest,
   };
 }
 

@@ -7,16 +7,10 @@ import { loadFleetFile } from '../../lib/fleet/load';
 import { defineFleet } from '../../lib/fleet/validate';
 import { agentUsername } from '../../lib/naming';
 import { assertAllowed, FORBIDDEN_RESOURCES, FORBIDDEN_VERBS } from '../../lib/rbac';
+import { selectorMatches } from '../../lib/selectors';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { validFleet } from '../support/fleets';
-import {
-  hardeningGaps,
-  type Manifest,
-  ofKind,
-  podTemplates,
-  selects,
-  synthObjects,
-} from '../support/manifests';
+import { hardeningGaps, type Manifest, ofKind, podTemplates, synthObjects } from '../support/manifests';
 
 const example = loadFleetFile(join(REPO_ROOT, 'examples', 'fleet.yaml'));
 const objects = synthObjects(example);
@@ -182,7 +176,7 @@ describe('network isolation (I8) and the network cut (I6)', () => {
       )!.metadata.namespace;
       const allowing = (l: Record<string, string>) =>
         policies.filter(
-          (p) => p.metadata.namespace === ns && p.spec.egress && selects(p.spec.podSelector, l),
+          (p) => p.metadata.namespace === ns && p.spec.egress && selectorMatches(p.spec.podSelector, l),
         );
       if (labels['agentguard.dev/kill-switch'] === 'armed') expect(allowing(labels)).toHaveLength(1);
       // The emergency path relabels running pods; the fleet path renders them engaged.

@@ -28,19 +28,6 @@ export function podTemplates(objects: readonly Manifest[]): Array<{ owner: strin
   });
 }
 
-/** Kubernetes label-selector semantics (matchLabels and matchExpressions), to test what policies select. */
-export function selects(selector: Manifest, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = e.key in labels;
-    if (e.operator === 'In' && !(has && e.values.includes(labels[e.key]))) return false;
-    if (e.operator === 'NotIn' && has && e.values.includes(labels[e.key])) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
-}
-
 /** Every I7 setting a pod template must carry; returns the missing ones (empty when hardened). */
 export function hardeningGaps(template: Manifest): string[] {
   const gaps: string[] = [];

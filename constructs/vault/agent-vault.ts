@@ -148,11 +148,8 @@ export class AgentVault extends Construct {
         new KubernetesSecretBackendRole(this, 'secrets-role', {
           backend: creds.mount,
           name: creds.name,
-          allowedKubernetesNamespaces: [...creds.namespaces],
-          kubernetesRoleType: 'Role',
-          kubernetesRoleName: creds.kubernetesRoleName,
-          nameTemplate: creds.nameTemplate,
-          extraLabels: { ...creds.labels },
+          allowedKubernetesNamespaces: [creds.namespace],
+          serviceAccountName: creds.serviceAccount,
           tokenDefaultTtl: creds.ttls.ttlSeconds,
           tokenMaxTtl: creds.ttls.maxTtlSeconds,
           dependsOn: props.secretsBackend ? [props.secretsBackend] : undefined,

@@ -3,7 +3,6 @@
  * it credentials. Pure data, validated here; the CDKTF constructs only render it.
  */
 import type { Agent, Fleet } from '../fleet/schema';
-import { agentLabels } from '../naming';
 import { vaultCapabilitiesAllowed, vaultTtls, type VaultTtls } from '../phases';
 import { assertAgentRules } from './agent-rules';
 import { isCapability } from './capabilities';
@@ -22,17 +21,21 @@ export interface AuthRoleModel {
   readonly ttls: VaultTtls;
 }
 
-/** Kubernetes secrets-engine role: short-lived ServiceAccounts bound to the agent's Role per target. */
+/**
+ * Kubernetes secrets-engine role in `service_account_name` mode: Vault issues short-lived tokens for
+ * the agent's own ServiceAccount. Every request then reaches the API server under the agent's
+ * username, so admission (I1-I6) recognises it and the kill switch's RoleBinding removal cuts it off
+ * at once. (The `kubernetes_role_name` mode would run the agent as fresh, randomly named accounts that
+ * the admission pack cannot attribute, with RoleBindings of their own the kill switch would miss.)
+ */
 export interface SecretsRoleModel {
   readonly mount: string;
   readonly name: string;
-  /** The existing Role (emitted by TrustPhase) each issued ServiceAccount is bound to. */
-  readonly kubernetesRoleName: string;
-  readonly namespaces: readonly string[];
+  /** The agent's ServiceAccount; its RoleBindings (TrustPhase) are all the access a token carries. */
+  readonly serviceAccount: string;
+  /** The namespace of that ServiceAccount, the only one the role may issue tokens in. */
+  readonly namespace: string;
   readonly ttls: VaultTtls;
-  /** Issued ServiceAccounts are named after the agent, so admission can attribute them. */
-  readonly nameTemplate: string;
-  readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface AgentVaultModel {
@@ -113,11 +116,9 @@ export function agentVaultModel(fleet: Fleet, agent: Agent): AgentVaultModel | u
         : {
             mount: layout.secretsMount,
             name: layout.secretsRole,
-            kubernetesRoleName: layout.secretsRole,
-            namespaces: agent.targets.map((t) => t.namespace).sort(),
+            serviceAccount: agent.name,
+            namespace: agent.namespace,
             ttls,
-            nameTemplate: `${layout.secretsRole}-{{unix_time}}-{{random 8 | lowercase}}`,
-            labels: agentLabels(fleet, agent),
           },
   };
 }

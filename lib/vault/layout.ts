@@ -17,7 +17,7 @@ export interface AgentVaultLayout {
   readonly authRole: string;
   /** Mount of the shared Kubernetes secrets engine. */
   readonly secretsMount: string;
-  /** The agent's role on the secrets engine; also the name of the Kubernetes Role it binds. */
+  /** The agent's role on the secrets engine, issuing tokens for its ServiceAccount. */
   readonly secretsRole: string;
   /** Lease prefix of every token the agent's auth mount issued. */
   readonly authLeasePrefix: string;

@@ -214,12 +214,13 @@ describe('the applied stack', () => {
     expect(mounts['kubernetes/']).toBeUndefined();
   });
 
-  it('binds the secrets-engine role to the agent Role in its targets only', async () => {
+  it("issues Kubernetes credentials for the agent's own ServiceAccount only", async () => {
     const role = (await bao.root('GET', 'kubernetes/roles/agentguard-alpha')).body.data;
     expect(role).toMatchObject({
-      allowed_kubernetes_namespaces: ['shop'],
-      kubernetes_role_name: 'agentguard-alpha',
-      kubernetes_role_type: 'Role',
+      allowed_kubernetes_namespaces: ['agents-alpha'],
+      service_account_name: 'alpha',
+      kubernetes_role_name: '',
+      generated_role_rules: '',
       token_default_ttl: 1200,
       token_max_ttl: 3600,
     });

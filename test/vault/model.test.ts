@@ -152,17 +152,15 @@ describe('agentVaultModel', () => {
     });
   });
 
-  it('issues Kubernetes credentials for the target namespaces through the agent Role', () => {
+  it('issues Kubernetes credentials only as the agent itself, so admission knows who acts', () => {
     const fleet = fleetWith((f) => f.spec.agents[1].targets.push({ namespace: 'batch', kinds: ['Job'] }));
-    const role = agentVaultModel(fleet, agentOf(fleet, 'writer'))!.secretsRole!;
-    expect(role).toMatchObject({
+    expect(agentVaultModel(fleet, agentOf(fleet, 'writer'))!.secretsRole).toEqual({
       mount: 'kubernetes',
       name: 'agentguard-writer',
-      kubernetesRoleName: 'agentguard-writer',
-      namespaces: ['batch', 'shop'],
+      serviceAccount: 'writer',
+      namespace: 'agents-writer',
       ttls: { ttlSeconds: 1800, maxTtlSeconds: 3600 },
     });
-    expect(role.nameTemplate.startsWith('agentguard-writer-')).toBe(true);
   });
 
   it('with the kill switch engaged, keeps the policies but has no role to issue anything', () => {

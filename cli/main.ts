@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FleetValidationError } from '../lib/fleet/errors';
+import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
 import { synthCommand } from './synth';
@@ -17,6 +18,7 @@ export function program(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .allowExcessArguments(false);
   synthCommand(cli);
+  checkCommand(cli);
   doctorCommand(cli);
   return cli;
 }

@@ -7,6 +7,7 @@ import { FleetValidationError } from '../lib/fleet/errors';
 import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
+import { reportCommand } from './report';
 import { synthCommand } from './synth';
 
 export function program(): Command {
@@ -19,6 +20,7 @@ export function program(): Command {
     .allowExcessArguments(false);
   synthCommand(cli);
   checkCommand(cli);
+  reportCommand(cli);
   doctorCommand(cli);
   return cli;
 }

@@ -5,8 +5,9 @@
  */
 import type { Fleet } from '../lib/fleet/schema';
 import type { ReviewInput } from '../lib/admission/input';
-import { buildApp } from '../synth/app';
+import { App } from 'cdk8s';
 import { appliedConstraints, constraintMatches, type AppliedConstraint } from './match';
+import { PolicyConstraints } from './policy-pack';
 import { committedModules, PackEvaluator } from './wasm';
 
 export interface CheckViolation {
@@ -38,7 +39,8 @@ export class PackChecker {
     fleet: Fleet,
     private readonly evaluator: PackEvaluator = new PackEvaluator(committedModules),
   ) {
-    this.constraints = appliedConstraints(buildApp(fleet).constraints);
+    // The chart synth/app.ts adds to the app, with the same props, so the objects are synth's own.
+    this.constraints = appliedConstraints(new PolicyConstraints(new App(), 'policy-constraints', { fleet }));
   }
 
   async check(input: ReviewInput): Promise<CheckResult> {

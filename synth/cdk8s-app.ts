@@ -3,7 +3,7 @@
  * The fleet passes the same promotion check as `npm run synth`; the lock itself is only read here.
  */
 import { buildApp } from './app';
-import { loadCheckedFleet } from './main';
+import { loadCheckedFleet } from './synth';
 
 const { fleet } = loadCheckedFleet(process.env.AGENTGUARD_FLEET ?? 'examples/fleet.yaml');
 buildApp(fleet).app.synth();

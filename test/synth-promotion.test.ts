@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/toolchain';
 import { tree } from './support/files';
 
+const BIN = join(REPO_ROOT, 'bin', 'agentguard.js');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const EXAMPLE = readFileSync(join(REPO_ROOT, 'examples', 'fleet.yaml'), 'utf8');
 const EXAMPLE_LOCK = readFileSync(join(REPO_ROOT, 'examples', 'fleet.lock.yaml'), 'utf8');
@@ -28,7 +29,7 @@ function costAnalystAt(
 }
 
 function synth(...args: string[]) {
-  return spawnSync(TSX, [join(REPO_ROOT, 'synth', 'main.ts'), ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [BIN, 'synth', ...args], { encoding: 'utf8' });
 }
 
 /** A folder with the example synthesized into out/ and its lock beside it, then `fleet` as the fleet. */
@@ -52,7 +53,7 @@ describe('synth with the promotion lock', () => {
     const { fleetFile, lockFile, out, before } = workspace(EXAMPLE);
     const run = synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(new RegExp(`^synthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
+    expect(run.stdout).toMatch(new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
     expect(readFileSync(lockFile, 'utf8')).toBe(EXAMPLE_LOCK);
     expect(tree(out)).toEqual(before);
   });
@@ -77,7 +78,7 @@ describe('synth with the promotion lock', () => {
     const first = synth('--fleet', fleetFile, '--out', out);
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
-      new RegExp(`^synthesized 5 agents into ${out}/ \\(\\d+ files\\); recorded phases in ${lockFile}\n$`),
+      new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\); recorded phases in ${lockFile}\n$`),
     );
     const recorded = readFileSync(lockFile, 'utf8');
     expect(recorded).toBe(
@@ -90,7 +91,7 @@ describe('synth with the promotion lock', () => {
     expect(output['agents/cost-analyst/agent.yaml']).toContain('agentguard.dev/phase: advisory');
 
     const second = synth('--fleet', fleetFile, '--out', out);
-    expect(second.stdout).toMatch(new RegExp(`^synthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
+    expect(second.stdout).toMatch(new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
     expect(readFileSync(lockFile, 'utf8')).toBe(recorded);
     expect(tree(out)).toEqual(output);
   });

@@ -11,10 +11,10 @@ import { tree } from './support/files';
 import { kubeconform } from './support/tools';
 
 const EXAMPLE = join(REPO_ROOT, 'examples', 'fleet.yaml');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const BIN = join(REPO_ROOT, 'bin', 'agentguard.js');
 
 function synth(fleet: string, out: string) {
-  return spawnSync(TSX, [join(REPO_ROOT, 'synth', 'main.ts'), '--fleet', fleet, '--out', out], {
+  return spawnSync(process.execPath, [BIN, 'synth', '--fleet', fleet, '--out', out], {
     encoding: 'utf8',
   });
 }

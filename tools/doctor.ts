@@ -1,8 +1,9 @@
 /**
- * `npm run doctor`: each pinned tool with the version it reports and where it is. Exits 1 when a
+ * `agentguard doctor` (and `npm run doctor`): each pinned tool with the version it reports and where it is. Exits 1 when a
  * tool or schema set is missing or at the wrong version, naming the fix.
  */
 import { join } from 'node:path';
+import { formatTable } from '../lib/text-table';
 import {
   crdSchemaDir,
   kubernetesSchemaDir,
@@ -39,10 +40,7 @@ export function doctor(): { lines: string[]; ok: boolean } {
     if (state !== 'ok') ok = false;
     rows.push([label, pinned, found ?? '-', state, dir]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) =>
-    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '),
-  );
+  const lines = formatTable(rows);
   if (!ok)
     lines.push(
       '',

@@ -3,6 +3,10 @@
  * policy reference (docs/policies.md) from the Rego under rego/. Metadata is read by the real OPA
  * (`opa inspect -a`), so what Gatekeeper runs and what the docs say come from one source. A test
  * regenerates everything in memory and fails when the committed files drift.
+ *
+ * It also builds each policy's WebAssembly module into policies/wasm/ with the pinned OPA (byte-
+ * deterministic for the same Rego and OPA), committed so `agentguard check` evaluates the pack without
+ * OPA or Go at run time; a test fails when a committed module differs from a fresh build.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,8 @@ import {
   templateFile,
 } from '../policies/catalog';
 import { loadSamples, type Sample } from '../policies/samples';
+import { committedWasmFile } from '../policies/wasm';
+import { buildWasm } from '../policies/wasm-build';
 import { QUIET_ENV, REPO_ROOT, toolPath } from './toolchain';
 
 export const DOCS_FILE = join(REPO_ROOT, 'docs', 'policies.md');
@@ -200,8 +206,13 @@ export function generatePolicyFiles(): Map<string, string> {
   return files;
 }
 
+/** Each policy's WebAssembly module, by path relative to the repository root, freshly built. */
+export function generateWasmFiles(): Map<string, Buffer> {
+  return new Map(policyFolders().map((f) => [relative(REPO_ROOT, committedWasmFile(f)), buildWasm(f)]));
+}
+
 if (require.main === module) {
-  for (const [path, content] of generatePolicyFiles()) {
+  for (const [path, content] of [...generatePolicyFiles(), ...generateWasmFiles()]) {
     mkdirSync(dirname(join(REPO_ROOT, path)), { recursive: true });
     writeFileSync(join(REPO_ROOT, path), content);
     process.stdout.write(`wrote ${path}\n`);

@@ -19,7 +19,9 @@ import {
   scale,
   type KindRef,
 } from '../support/reviews';
-import { evaluate } from '../support/wasm';
+import { regoPack } from '../../policies/wasm-build';
+
+const { evaluate } = regoPack;
 
 type Folder = keyof PackParameters;
 type Row = [trick: string, folder: Folder, review: Record<string, unknown>, denied: boolean];

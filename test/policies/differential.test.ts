@@ -4,48 +4,25 @@
  * One differing message or count fails the test.
  */
 import fc from 'fast-check';
-import { policyByFolder, policyFolders } from '../../policies/catalog';
+import { policyFolders } from '../../policies/catalog';
+import { appliedConstraints, constraintMatches } from '../../policies/match';
 import type { PackParameters } from '../../policies/parameters';
 import { admissionRequest } from '../support/arbitraries';
 import { gatorVerify, type GatorCase } from '../support/gator';
 import { exampleConstraints, exampleParameters } from '../support/reviews';
-import { evaluate, messages } from '../support/wasm';
-import { constraintName } from '../../policies/policy-pack';
+import { regoPack } from '../../policies/wasm-build';
+import { messages } from '../../policies/wasm';
 
 const PER_POLICY = 150;
 
-interface Match {
-  readonly scope?: string;
-  readonly namespaces?: readonly string[];
-  readonly kinds?: readonly { apiGroups: readonly string[]; kinds: readonly string[] }[];
-}
+/** Each policy's constraint, read from the synthesized constraints themselves. */
+const constraints = new Map(appliedConstraints(exampleConstraints()).map((c) => [c.policy.folder, c]));
 
-/** Each policy's constraint `match`, read from the synthesized constraint itself. */
-const matches = new Map(
-  policyFolders().map((folder) => {
-    const constraint = exampleConstraints()
-      .toJson()
-      .find(
-        (o) => (o as { metadata: { name: string } }).metadata.name === constraintName(policyByFolder(folder)),
-      );
-    return [folder, (constraint as { spec: { match: Match } }).spec.match] as const;
-  }),
-);
-
-/**
- * Gatekeeper applies a constraint's `match` before any Rego runs, so WASM alone says nothing about
- * requests the constraint does not select. The fields the pack uses: scope, namespaces, kinds.
- */
+/** Gatekeeper applies a constraint's `match` before any Rego runs; WASM alone says nothing about the rest. */
 function selected(folder: string, review: Record<string, unknown>): boolean {
-  const match = matches.get(folder) ?? {};
-  const namespace =
-    typeof review.namespace === 'string' && review.namespace !== '' ? review.namespace : undefined;
-  const kind = review.kind as { group: string; kind: string };
-  if (match.scope === 'Namespaced' && namespace === undefined) return false;
-  if (match.namespaces && namespace !== undefined && !match.namespaces.includes(namespace)) return false;
-  return (
-    !match.kinds || match.kinds.some((k) => k.apiGroups.includes(kind.group) && k.kinds.includes(kind.kind))
-  );
+  const constraint = constraints.get(folder);
+  if (!constraint) throw new Error(`no constraint for rego/${folder}`);
+  return constraintMatches(constraint.match, review);
 }
 
 it(`WASM and gator agree on ${PER_POLICY} generated reviews per policy`, async () => {
@@ -55,7 +32,11 @@ it(`WASM and gator agree on ${PER_POLICY} generated reviews per policy`, async (
     const reviews = fc.sample(admissionRequest, { numRuns: PER_POLICY, seed: 1000 + index });
     const cases: GatorCase[] = [];
     for (const [i, review] of reviews.entries()) {
-      const evaluated = await evaluate(folder, review, exampleParameters()[folder as keyof PackParameters]);
+      const evaluated = await regoPack.evaluate(
+        folder,
+        review,
+        exampleParameters()[folder as keyof PackParameters],
+      );
       const found = selected(folder, review) ? messages(evaluated) : [];
       if (found.length > 0) denied += 1;
       cases.push({ name: `${folder}-${i}`, request: review, messages: found });

@@ -7,7 +7,10 @@ import { policyCatalog } from '../../policies/catalog';
 import type { PackParameters } from '../../policies/parameters';
 import { admissionRequest } from '../support/arbitraries';
 import { AGENTS, exampleParameters } from '../support/reviews';
-import { evaluate, type Violation } from '../support/wasm';
+import type { Violation } from '../../policies/wasm';
+import { regoPack } from '../../policies/wasm-build';
+
+const { evaluate } = regoPack;
 
 const RUNS = 10_000;
 const agentNames = new Set<string>(Object.values(AGENTS));

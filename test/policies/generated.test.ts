@@ -8,7 +8,8 @@ import { policyCatalog, policyFolders, REGO_DIR } from '../../policies/catalog';
 import { generatePolicyFiles } from '../../tools/gen-policies';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { kubeconform, runTool } from '../support/tools';
-import { compiledWasm } from '../support/wasm';
+import { committedWasmFile } from '../../policies/wasm';
+import { compiledWasm } from '../../policies/wasm-build';
 
 describe('generated templates and docs', () => {
   const generated = generatePolicyFiles();
@@ -75,6 +76,18 @@ describe('Rego quality gates', () => {
     const run = runTool('opa', ['check', '--strict', '-'], 'package broken\nviolation contains x if {');
     expect(run.status).not.toBe(0);
   });
+});
+
+describe('committed WASM modules (what `agentguard check` evaluates)', () => {
+  it.each(policyFolders())(
+    'policies/wasm/%s.wasm is byte-identical to a fresh opa build (run `npm run policies` after editing rego/)',
+    (folder) => {
+      // The cache is keyed by the Rego's content and the OPA version, so its module is a fresh build.
+      expect(readFileSync(committedWasmFile(folder)).equals(readFileSync(compiledWasm(folder).path))).toBe(
+        true,
+      );
+    },
+  );
 });
 
 describe('WASM compile cache', () => {

@@ -7,7 +7,10 @@ import { loadSamples } from '../../policies/samples';
 import type { PackParameters } from '../../policies/parameters';
 import { gatorVerify } from '../support/gator';
 import { exampleParameters } from '../support/reviews';
-import { evaluate, messages } from '../support/wasm';
+import { messages } from '../../policies/wasm';
+import { regoPack } from '../../policies/wasm-build';
+
+const { evaluate } = regoPack;
 
 const folders = policyFolders();
 

@@ -1,14 +1,15 @@
 /**
- * `npm run synth`: validates a fleet file, checks its phase changes against the promotion lock beside
- * it, writes its manifests to an output folder atomically, then records the new phases in the lock.
- * Bad input prints every error with its path and exits 1; nothing is written, the lock included.
+ * Synthesis as a library (`agentguard synth` is its command line): validates a fleet file, checks its
+ * phase changes against the promotion lock beside it, writes its manifests to an output folder
+ * atomically, then records the new phases in the lock. Bad input throws a FleetValidationError with
+ * every error and its path; nothing is written, the lock included.
  */
-import { Command } from 'commander';
 import { FleetValidationError, toFleetErrors } from '../lib/fleet/errors';
 import { readFleetFile } from '../lib/fleet/load';
 import { lockFileFor, readLockFile, renderLock, type FleetLock } from '../lib/fleet/lock';
 import { checkPromotions, lockChanges, nextLock } from '../lib/fleet/promotion';
 import { renderFleet } from './render';
+import { summarize, type SynthSummary } from './summary';
 import { writeAtomically, writeFileAtomically } from './write';
 
 export interface SynthOptions {
@@ -23,6 +24,8 @@ export interface SynthResult {
   readonly agents: number;
   readonly lockFile: string;
   readonly lockChanged: boolean;
+  /** What was written, counted from the files themselves. */
+  readonly summary: SynthSummary;
 }
 
 /**
@@ -55,7 +58,13 @@ export function synth(fleetFile: string, outDir: string, options: SynthOptions =
   writeAtomically(outDir, files);
   // After dist/: if writing the manifests failed, the record must not claim the new phases.
   if (lockChanged) writeFileAtomically(lockFile, updated);
-  return { files: files.size, agents: fleet.spec.agents.length, lockFile, lockChanged };
+  return {
+    files: files.size,
+    agents: fleet.spec.agents.length,
+    lockFile,
+    lockChanged,
+    summary: summarize(fleet, files),
+  };
 }
 
 function frozenLockError(
@@ -74,40 +83,4 @@ function frozenLockError(
           }))
         : [{ path: '(file)', message: 'is not in the form synth writes; run synth without --frozen-lock' }];
   return new FleetValidationError(errors, lockFile, 'is out of date (--frozen-lock)');
-}
-
-if (require.main === module) {
-  const program = new Command()
-    .name('synth')
-    .description('Synthesize the guardrails of a fleet into an output folder')
-    .option('-f, --fleet <file>', 'fleet file', 'examples/fleet.yaml')
-    .option('-o, --out <dir>', 'output folder (replaced atomically)', 'dist')
-    .option(
-      '--lock <file>',
-      'promotion lock to check and update (default: <fleet stem>.lock.yaml beside the fleet)',
-    )
-    .option(
-      '--frozen-lock',
-      'fail instead of updating the promotion lock when it would change (for CI)',
-      false,
-    )
-    .showHelpAfterError()
-    .parse();
-  const opts = program.opts<{ fleet: string; out: string; lock?: string; frozenLock: boolean }>();
-  const lockFile = opts.lock ?? lockFileFor(opts.fleet);
-  try {
-    const result = synth(opts.fleet, opts.out, { lockFile, frozenLock: opts.frozenLock });
-    process.stdout.write(
-      `synthesized ${result.agents} agents into ${opts.out}/ (${result.files} files)` +
-        (result.lockChanged ? `; recorded phases in ${result.lockFile}\n` : '\n'),
-    );
-  } catch (err) {
-    if (err instanceof FleetValidationError) {
-      process.stderr.write(
-        `${err.message}\nnothing was written to ${opts.out}/ and ${lockFile} is unchanged\n`,
-      );
-      process.exit(1);
-    }
-    throw err;
-  }
 }

@@ -1,0 +1,101 @@
+/** `agentguard check`: the offline what-if check (policies/check.ts) on manifests or AdmissionReviews. */
+import { Option, type Command } from 'commander';
+import { InputError, readReviewInputs, type ReviewInput } from '../lib/admission/input';
+import { userInfoFor } from '../lib/admission/request';
+import { loadFleetFile } from '../lib/fleet/load';
+import type { Fleet } from '../lib/fleet/schema';
+import { agentUsername } from '../lib/naming';
+import { PackChecker, type CheckResult } from '../policies/check';
+import { EXIT, out, styler, UsageError } from './output';
+
+/** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
+export const DEFAULT_USER = 'kubernetes-admin';
+
+interface CheckFlags {
+  readonly fleet: string;
+  readonly as: string;
+  readonly output: 'text' | 'json';
+}
+
+/** --as takes a username, or the name of one of the fleet's agents for its ServiceAccount. */
+export function resolveUser(fleet: Fleet, as: string): string {
+  const agent = fleet.spec.agents.find((a) => a.name === as);
+  return agent ? agentUsername(agent) : as;
+}
+
+const describe = (r: CheckResult): string =>
+  `${r.object.kind} ${[r.object.namespace, r.object.name ?? '(unnamed)'].filter(Boolean).join('/')}`;
+
+export function textReport(results: readonly CheckResult[], colour = styler(process.stdout)): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const verdict = r.allowed ? colour('green', 'allowed') : colour('red', 'denied ');
+    lines.push(`${verdict}  ${r.file}#${r.document}  ${describe(r)}`);
+    for (const v of r.violations) {
+      const message = v.message.startsWith(`[${v.policy}]`) ? v.message : `[${v.policy}] ${v.message}`;
+      lines.push(`         ${message}`);
+    }
+  }
+  const denied = results.filter((r) => !r.allowed).length;
+  const violations = results.reduce((n, r) => n + r.violations.length, 0);
+  const total = `${results.length} reviewed: ${results.length - denied} allowed, ${denied} denied (${violations} violation${violations === 1 ? '' : 's'})`;
+  lines.push(colour('bold', total));
+  return lines;
+}
+
+/** JSON Lines: one object per reviewed object, so a consumer can stream or grep it. */
+export const jsonReport = (results: readonly CheckResult[]): string[] =>
+  results.map((r) =>
+    JSON.stringify({
+      file: r.file,
+      document: r.document,
+      object: r.object,
+      allowed: r.allowed,
+      violations: r.violations,
+    }),
+  );
+
+export function checkCommand(program: Command): void {
+  program
+    .command('check')
+    .description('Evaluate manifests or AdmissionReviews against the policy pack, offline (WASM)')
+    .argument('<files...>', 'Kubernetes manifests (YAML or JSON, multi-document) or AdmissionReview files')
+    .requiredOption('-f, --fleet <file>', 'fleet file whose constraints to apply')
+    .option(
+      '--as <user>',
+      'who creates the manifests: a username, or an agent name of the fleet for its ServiceAccount',
+      DEFAULT_USER,
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Manifests are reviewed as CREATE requests by --as (default ${DEFAULT_USER}, no agent: only object
+rules such as AG701 apply). AdmissionReview files (admission.k8s.io/v1) are reviewed as they are.
+--output json prints one JSON object per reviewed object per line:
+  {"file", "document", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
+
+Exit codes: 0 all allowed; 1 something denied, or an invalid fleet; 2 usage or bad input.`,
+    )
+    .action(async (files: string[], flags: CheckFlags) => {
+      const fleet = loadFleetFile(flags.fleet);
+      const user = userInfoFor(resolveUser(fleet, flags.as));
+      const inputs: ReviewInput[] = [];
+      const problems: string[] = [];
+      for (const file of files) {
+        try {
+          inputs.push(...readReviewInputs(file, user));
+        } catch (error) {
+          if (!(error instanceof InputError)) throw error;
+          problems.push(error.message);
+        }
+      }
+      // Every bad file is named at once, and nothing is evaluated: a partial verdict would mislead.
+      if (problems.length > 0) throw new UsageError(problems.join('\nagentguard: '));
+      const checker = new PackChecker(fleet);
+      const results: CheckResult[] = [];
+      for (const input of inputs) results.push(await checker.check(input));
+      out((flags.output === 'json' ? jsonReport(results) : textReport(results)).join('\n'));
+      process.exitCode = results.every((r) => r.allowed) ? EXIT.ok : EXIT.findings;
+    });
+}

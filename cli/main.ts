@@ -1,0 +1,49 @@
+/**
+ * The `agentguard` command line: wiring only. Each command lives in a file of its own and calls
+ * library functions; exit codes are conventional (see cli/output.ts).
+ */
+import { Command, CommanderError } from 'commander';
+import { FleetValidationError } from '../lib/fleet/errors';
+import { checkCommand } from './check';
+import { doctorCommand } from './doctor';
+import { EXIT, err, UsageError } from './output';
+import { reportCommand } from './report';
+import { synthCommand } from './synth';
+
+export function program(): Command {
+  const cli = new Command()
+    .name('agentguard')
+    .description('Security guardrails for AI agents on Kubernetes, as versioned code')
+    // Commander's own errors (unknown flag or command, bad choice) become exceptions so they exit 2.
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .allowExcessArguments(false);
+  synthCommand(cli);
+  checkCommand(cli);
+  reportCommand(cli);
+  doctorCommand(cli);
+  return cli;
+}
+
+export async function run(argv: readonly string[]): Promise<void> {
+  try {
+    await program().parseAsync([...argv]);
+  } catch (error) {
+    process.exitCode = exitCodeOf(error);
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  // Commander has already printed its message (or the help text, which exits 0).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof UsageError) {
+    err(`agentguard: ${error.message}`);
+    return EXIT.usage;
+  }
+  if (error instanceof FleetValidationError) {
+    err(error.message);
+    return EXIT.findings;
+  }
+  err(`agentguard: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT.findings;
+}

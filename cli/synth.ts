@@ -1,0 +1,67 @@
+/** `agentguard synth`: the command line of synth/synth.ts, plus a summary table of what was written. */
+import type { Command } from 'commander';
+import { FleetValidationError } from '../lib/fleet/errors';
+import { lockFileFor } from '../lib/fleet/lock';
+import { formatTable } from '../lib/text-table';
+import { synth } from '../synth/synth';
+import type { SynthSummary } from '../synth/summary';
+import { EXIT, err, out } from './output';
+
+interface SynthFlags {
+  readonly fleet: string;
+  readonly out: string;
+  readonly lock?: string;
+  readonly frozenLock: boolean;
+}
+
+export function summaryTable(summary: SynthSummary): string[] {
+  return formatTable([
+    ['section', 'name', 'count'],
+    ['fleet', 'agents', String(summary.agents)],
+    ['policy pack', 'policies', String(summary.policies)],
+    ...summary.objects.map(([kind, n]) => ['objects', kind, String(n)]),
+    ...summary.vaultResources.map(([type, n]) => ['vault', type, String(n)]),
+    ['output', 'files written', String(summary.files)],
+  ]);
+}
+
+export function synthCommand(program: Command): void {
+  program
+    .command('synth')
+    .description(
+      'Validate a fleet, check its promotions against the lock, and write the GitOps tree atomically',
+    )
+    .option('-f, --fleet <file>', 'fleet file', 'examples/fleet.yaml')
+    .option('-o, --out <dir>', 'output folder (replaced atomically; unchanged on any error)', 'dist')
+    .option(
+      '--lock <file>',
+      'promotion lock to check and update (default: <fleet stem>.lock.yaml beside the fleet)',
+    )
+    .option(
+      '--frozen-lock',
+      'fail instead of updating the promotion lock when it would change (for CI)',
+      false,
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage.',
+    )
+    .action((flags: SynthFlags) => {
+      const lockFile = flags.lock ?? lockFileFor(flags.fleet);
+      let result;
+      try {
+        result = synth(flags.fleet, flags.out, { lockFile, frozenLock: flags.frozenLock });
+      } catch (error) {
+        if (!(error instanceof FleetValidationError)) throw error;
+        err(`${error.message}\nnothing was written to ${flags.out}/ and ${lockFile} is unchanged`);
+        process.exitCode = EXIT.findings;
+        return;
+      }
+      out(summaryTable(result.summary).join('\n'));
+      out(
+        `synthesized ${result.agents} agents into ${flags.out}/ (${result.files} files)` +
+          (result.lockChanged ? `; recorded phases in ${result.lockFile}` : ''),
+      );
+      process.exitCode = EXIT.ok;
+    });
+}

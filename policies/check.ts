@@ -1,0 +1,75 @@
+/**
+ * The offline what-if check: admission requests evaluated against the pack in WebAssembly, with the
+ * constraints synthesized from the fleet exactly as `synth` writes them (the PolicyConstraints chart
+ * of the same app), each applied only when its `match` selects the request, with its own parameters.
+ */
+import type { Fleet } from '../lib/fleet/schema';
+import type { ReviewInput } from '../lib/admission/input';
+import { App } from 'cdk8s';
+import { appliedConstraints, constraintMatches, type AppliedConstraint } from './match';
+import { PolicyConstraints } from './policy-pack';
+import { committedModules, PackEvaluator } from './wasm';
+
+export interface CheckViolation {
+  /** Policy ID, e.g. AG501. */
+  readonly policy: string;
+  /** The message exactly as the policy produced it (it leads with the ID in brackets). */
+  readonly message: string;
+}
+
+export interface ReviewedObject {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+export interface CheckResult {
+  readonly file: string;
+  readonly document: number;
+  readonly object: ReviewedObject;
+  readonly allowed: boolean;
+  readonly violations: readonly CheckViolation[];
+}
+
+export class PackChecker {
+  private readonly constraints: readonly AppliedConstraint[];
+
+  /** @param evaluator defaults to the modules committed under policies/wasm/ (no OPA needed). */
+  constructor(
+    fleet: Fleet,
+    private readonly evaluator: PackEvaluator = new PackEvaluator(committedModules),
+  ) {
+    // The chart synth/app.ts adds to the app, with the same props, so the objects are synth's own.
+    this.constraints = appliedConstraints(new PolicyConstraints(new App(), 'policy-constraints', { fleet }));
+  }
+
+  async check(input: ReviewInput): Promise<CheckResult> {
+    const violations: CheckViolation[] = [];
+    for (const constraint of this.constraints) {
+      if (!constraintMatches(constraint.match, input.request)) continue;
+      const found = await this.evaluator.evaluate(
+        constraint.policy.folder,
+        input.request,
+        constraint.parameters,
+      );
+      violations.push(...found.map((v) => ({ policy: constraint.policy.id, message: v.msg })));
+    }
+    violations.sort((a, b) => a.policy.localeCompare(b.policy) || a.message.localeCompare(b.message));
+    return {
+      file: input.file,
+      document: input.document,
+      object: reviewedObject(input.request),
+      allowed: violations.length === 0,
+      violations,
+    };
+  }
+}
+
+function reviewedObject(request: Record<string, unknown>): ReviewedObject {
+  const kind = (request.kind as { kind?: string } | undefined)?.kind ?? '';
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const namespace = text(request.namespace);
+  const name =
+    text(request.name) ?? text((request.object as { metadata?: { name?: unknown } } | null)?.metadata?.name);
+  return { kind, ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) };
+}

@@ -1,0 +1,87 @@
+/**
+ * Which constraints of the pack apply to an admission request. Gatekeeper applies a constraint's
+ * `match` before any Rego runs, so evaluating the Rego alone says nothing about requests the
+ * constraint does not select; the differential test and `agentguard check` both decide it here.
+ *
+ * Supported `match` fields (Gatekeeper's semantics): `scope` (`*`, `Cluster`, `Namespaced`),
+ * `namespaces` and `excludedNamespaces` (exact names or a trailing `*` prefix glob; they filter only
+ * requests that name a namespace), and `kinds` (`apiGroups` and `kinds`, `*` for any). Any other
+ * field is refused rather than ignored, so a pack that starts using one cannot be silently misjudged.
+ */
+import type { PolicyConstraints } from './policy-pack';
+import { policyCatalog, type PolicyEntry } from './catalog';
+
+export interface KindMatch {
+  readonly apiGroups: readonly string[];
+  readonly kinds: readonly string[];
+}
+
+export interface ConstraintMatch {
+  readonly scope?: string;
+  readonly namespaces?: readonly string[];
+  readonly excludedNamespaces?: readonly string[];
+  readonly kinds?: readonly KindMatch[];
+}
+
+/** The fields of an AdmissionRequest that `match` looks at. */
+export interface MatchedRequest {
+  readonly namespace?: unknown;
+  readonly kind?: unknown;
+}
+
+const SUPPORTED = new Set(['scope', 'namespaces', 'excludedNamespaces', 'kinds']);
+
+const globMatches = (patterns: readonly string[], value: string): boolean =>
+  patterns.some((p) => (p.endsWith('*') ? value.startsWith(p.slice(0, -1)) : p === value));
+
+const listed = (values: readonly string[], value: string): boolean =>
+  values.includes('*') || values.includes(value);
+
+/** Whether a constraint with this `match` selects the request. */
+export function constraintMatches(match: ConstraintMatch, request: MatchedRequest): boolean {
+  for (const field of Object.keys(match)) {
+    if (!SUPPORTED.has(field)) throw new Error(`constraint match field "${field}" is not supported`);
+  }
+  const namespace =
+    typeof request.namespace === 'string' && request.namespace !== '' ? request.namespace : undefined;
+  const kind = (request.kind ?? {}) as { group?: string; kind?: string };
+  if (match.scope === 'Namespaced' && namespace === undefined) return false;
+  if (match.scope === 'Cluster' && namespace !== undefined) return false;
+  if (namespace !== undefined) {
+    if (match.namespaces && !globMatches(match.namespaces, namespace)) return false;
+    if (match.excludedNamespaces && globMatches(match.excludedNamespaces, namespace)) return false;
+  }
+  return (
+    !match.kinds ||
+    match.kinds.some((k) => listed(k.apiGroups, kind.group ?? '') && listed(k.kinds, kind.kind ?? ''))
+  );
+}
+
+/** One synthesized Constraint, as Gatekeeper would read it. */
+export interface AppliedConstraint {
+  readonly policy: PolicyEntry;
+  readonly name: string;
+  readonly match: ConstraintMatch;
+  readonly parameters: unknown;
+}
+
+interface ConstraintShape {
+  readonly kind: string;
+  readonly metadata: { readonly name: string };
+  readonly spec: { readonly match?: ConstraintMatch; readonly parameters?: unknown };
+}
+
+/** The constraints of a synthesized chart, each with its policy, read from the objects themselves. */
+export function appliedConstraints(chart: PolicyConstraints): AppliedConstraint[] {
+  const byKind = new Map(policyCatalog().map((p) => [p.kind, p]));
+  return (chart.toJson() as ConstraintShape[]).map((constraint) => {
+    const policy = byKind.get(constraint.kind);
+    if (!policy) throw new Error(`constraint kind ${constraint.kind} has no policy in the catalog`);
+    return {
+      policy,
+      name: constraint.metadata.name,
+      match: constraint.spec.match ?? {},
+      parameters: constraint.spec.parameters ?? {},
+    };
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The policy pack evaluated in WebAssembly by the real opa-wasm, with Gatekeeper's input shape
+ * (`{review, parameters}`). Pure runtime: it loads modules someone else compiled, so `agentguard check`
+ * needs neither OPA nor Go. Each module is loaded once per evaluator: reloading per review costs 140 ms
+ * instead of 4 ms (opa#3715).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { policyByFolder } from './catalog';
+
+export interface Violation {
+  readonly msg: string;
+  readonly details?: Record<string, unknown>;
+}
+
+/** Where `npm run policies` commits each policy's module, built by the pinned OPA. */
+export const WASM_DIR = resolve(__dirname, 'wasm');
+export const committedWasmFile = (folder: string): string => join(WASM_DIR, `${folder}.wasm`);
+
+/** The rule Gatekeeper queries, as an `opa build -e` entrypoint: <package path>/violation. */
+export function entrypoint(folder: string): string {
+  return `${policyByFolder(folder).packagePath.replace(/\./g, '/')}/violation`;
+}
+
+/** Gives the compiled module of a policy folder. */
+export type ModuleSource = (folder: string) => Buffer;
+
+/** The modules committed under policies/wasm/ (what the CLI uses). */
+export const committedModules: ModuleSource = (folder) => {
+  const file = committedWasmFile(folder);
+  if (!existsSync(file)) {
+    throw new Error(`${file} is missing; run \`npm run policies\` to build the policy modules`);
+  }
+  return readFileSync(file);
+};
+
+/** Evaluates reviews against the pack's modules, loading each module once. */
+export class PackEvaluator {
+  private readonly loaded = new Map<string, Promise<LoadedPolicy>>();
+
+  constructor(private readonly source: ModuleSource) {}
+
+  policy(folder: string): Promise<LoadedPolicy> {
+    let module = this.loaded.get(folder);
+    if (!module) {
+      module = loadPolicy(this.source(folder));
+      this.loaded.set(folder, module);
+    }
+    return module;
+  }
+
+  /** Evaluates one review as Gatekeeper would: input.review is the AdmissionRequest. */
+  readonly evaluate = async (folder: string, review: unknown, parameters: unknown): Promise<Violation[]> => {
+    const module = await this.policy(folder);
+    const result = module.evaluate({ review, parameters }, entrypoint(folder)) as { result: Violation[] }[];
+    return result.length === 0 ? [] : result[0].result;
+  };
+}
+
+export const messages = (violations: readonly Violation[]): string[] => violations.map((v) => v.msg).sort();

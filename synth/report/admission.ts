@@ -1,0 +1,94 @@
+/**
+ * What the admission pack enforces for one agent, read from the synthesized constraints: each policy's
+ * parameters for the agent's username (and hardened-pods' match), in words a reviewer checks.
+ */
+import type { AppliedConstraint } from '../../policies/match';
+import type {
+  AttributionParameters,
+  DestructiveVerbsParameters,
+  KillSwitchParameters,
+  NamespaceAllowlist,
+  NoSelfEscalationParameters,
+  ReplicaLimitsParameters,
+  TrustPhaseParameters,
+} from '../../policies/parameters';
+import type { AdmissionRow } from './model';
+
+const list = (values: readonly string[]) => (values.length === 0 ? 'nothing' : values.join(', '));
+
+function allowlist(namespaces: Record<string, NamespaceAllowlist>): string {
+  return Object.entries(namespaces)
+    .map(([ns, a]) => `${ns}: create ${list(a.create)}; update ${list(a.update)}; delete ${list(a.delete)}`)
+    .join(' / ');
+}
+
+type Describe = (
+  parameters: unknown,
+  username: string,
+  namespace: string,
+  c: AppliedConstraint,
+) => string | undefined;
+
+const DESCRIBE: Readonly<Record<string, Describe>> = {
+  'destructive-verbs': (p, u) => {
+    const deletable = (p as DestructiveVerbsParameters).agents[u]?.deletable ?? {};
+    const allowed = Object.entries(deletable).map(([ns, r]) => `${r.join(', ')} in ${ns}`);
+    return allowed.length === 0 ? 'DELETE denied everywhere' : `DELETE denied except ${allowed.join('; ')}`;
+  },
+  'no-self-escalation': (p, u) => {
+    const own = (p as NoSelfEscalationParameters).agents[u]?.namespace;
+    return own === undefined
+      ? undefined
+      : `no changes to RBAC, ServiceAccounts and tokens, NetworkPolicies, Namespaces, webhooks, CRDs, Gatekeeper objects, or anything in ${own}`;
+  },
+  attribution: (p, u) => {
+    const entry = (p as AttributionParameters).agents[u];
+    if (!entry) return undefined;
+    return entry.initiators.length === 0
+      ? 'every mutation denied: no initiators are listed for it'
+      : `every mutation needs an initiator (${entry.initiators.join(', ')}) and a W3C traceparent`;
+  },
+  'replica-limits': (p, u) => {
+    const cap = (p as ReplicaLimitsParameters).agents[u]?.maxReplicas;
+    return cap === undefined
+      ? undefined
+      : `replicas, scale subresource and HPA maxReplicas capped at ${cap}; scaling down always allowed`;
+  },
+  'trust-phase': (p, u) => {
+    const entry = (p as TrustPhaseParameters).agents[u];
+    if (!entry) return undefined;
+    const mode =
+      entry.phase === 'shadow'
+        ? 'no mutations (shadow: read only)'
+        : entry.phase === 'advisory'
+          ? 'mutations only as server-side dry-run (advisory)'
+          : `mutations of allowlisted kinds only (${entry.phase})`;
+    const namespaces = allowlist(entry.namespaces);
+    return namespaces === '' ? mode : `${mode}; ${namespaces}`;
+  },
+  'kill-switch': (p, u) => {
+    const engaged = (p as KillSwitchParameters).agents[u];
+    return engaged
+      ? `every request denied: engaged by ${engaged.engagedBy} (${engaged.reason})`
+      : 'not engaged: no effect';
+  },
+  'hardened-pods': (_p, _u, namespace, c) =>
+    (c.match.namespaces ?? []).includes(namespace)
+      ? `pods and pod templates in ${namespace} must be hardened (restricted PSS, read-only root, limits, no token automount, pinned images)`
+      : undefined,
+};
+
+export function admissionOf(
+  constraints: readonly AppliedConstraint[],
+  username: string,
+  namespace: string,
+): AdmissionRow[] {
+  const rows: AdmissionRow[] = [];
+  for (const c of constraints) {
+    const describe = DESCRIBE[c.policy.folder];
+    if (!describe) throw new Error(`the report has no description for policy rego/${c.policy.folder}`);
+    const effect = describe(c.parameters, username, namespace, c);
+    if (effect !== undefined) rows.push({ policy: c.policy.id, title: c.policy.title, effect });
+  }
+  return rows.sort((a, b) => (a.policy < b.policy ? -1 : 1));
+}

@@ -1,0 +1,66 @@
+/** The blast-radius report and its diff as Markdown, deterministic for the same fleets. */
+import { mermaid } from './mermaid';
+import {
+  sectionRows,
+  SECTION_HEADERS,
+  SECTION_TITLES,
+  SECTIONS,
+  type AgentReach,
+  type Section,
+} from './model';
+
+/** A Markdown table cell: pipes escaped, so fleet values cannot split a row. */
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+}
+
+const EMPTY: Readonly<Record<Section, string>> = {
+  state: '',
+  access: '_No Kubernetes access: the agent has no targets._',
+  admission: '_No policy names this agent._',
+  egress: '_None: no NetworkPolicy allows its pods any egress (kill switch engaged, or no allowance)._',
+  vault: '_None: the agent has no Vault paths, so Vault issues it nothing._',
+};
+
+export function agentSection(reach: AgentReach): string[] {
+  const rows = sectionRows(reach);
+  const parts = [`## ${reach.name}`, ''];
+  for (const section of SECTIONS) {
+    parts.push(`### ${SECTION_TITLES[section]}`, '');
+    parts.push(
+      ...(rows[section].length === 0 ? [EMPTY[section]] : table(SECTION_HEADERS[section], rows[section])),
+    );
+    parts.push('');
+  }
+  parts.push('```mermaid', mermaid(reach), '```', '');
+  return parts;
+}
+
+export function renderReport(fleetName: string, reaches: readonly AgentReach[]): string {
+  const overview = reaches.map((r) => [
+    r.name,
+    r.phase,
+    r.killSwitch,
+    String(new Set(r.access.filter((a) => a.bound).map((a) => a.namespace)).size),
+    String(r.egress.length),
+    String(r.vault?.paths.length ?? 0),
+  ]);
+  return [
+    `# Blast radius: fleet ${fleetName}`,
+    '',
+    'Computed from the synthesized guardrails (RBAC, NetworkPolicies, admission constraints, Vault policies).',
+    '',
+    ...table(
+      ['agent', 'phase', 'kill switch', 'namespaces reached', 'egress rules', 'Vault paths'],
+      overview,
+    ),
+    '',
+    ...reaches.flatMap(agentSection),
+  ].join('\n');
+}

@@ -1,0 +1,39 @@
+/**
+ * One Mermaid `flowchart LR` per agent: the agent, the namespaces it reaches with its verbs, its egress
+ * destinations and its Vault paths. Node ids are generated (letters, digits, `_`) and every label is
+ * quoted, so no name from the fleet can break the diagram's syntax.
+ */
+import type { AgentReach } from './model';
+
+/** A quoted Mermaid label; quotes and angle brackets in the text become entity codes, lines join with <br/>. */
+const label = (...lines: string[]) =>
+  `"${lines.map((t) => t.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')).join('<br/>')}"`;
+
+export function mermaid(reach: AgentReach): string {
+  const lines = [
+    'flowchart LR',
+    `  agent[${label(reach.name, `${reach.phase} · kill switch ${reach.killSwitch}`)}]`,
+  ];
+  const namespaces = [...new Set(reach.access.map((r) => r.namespace))];
+  namespaces.forEach((ns, i) => {
+    const rows = reach.access.filter((r) => r.namespace === ns);
+    const verbs = [...new Set(rows.flatMap((r) => r.verbs))].join(' ');
+    const bound = rows.some((r) => r.bound);
+    lines.push(`  ns${i}[${label(`namespace ${ns}`)}]`);
+    // A dotted edge: the Role exists but nothing binds it (kill switch engaged).
+    lines.push(bound ? `  agent -->|${label(verbs)}| ns${i}` : `  agent -.->|${label('unbound')}| ns${i}`);
+  });
+  reach.egress.forEach((e, i) => {
+    lines.push(`  egress${i}[${label(e.destination)}]`);
+    lines.push(`  agent -->|${label(`egress ${e.ports}`)}| egress${i}`);
+  });
+  reach.vault?.paths.forEach((p, i) => {
+    lines.push(`  vault${i}[${label(`vault ${p.path}`)}]`);
+    lines.push(
+      reach.vault?.login
+        ? `  agent -->|${label(p.capabilities.join(' '))}| vault${i}`
+        : `  agent -.->|${label('login disabled')}| vault${i}`,
+    );
+  });
+  return lines.join('\n');
+}

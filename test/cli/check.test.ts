@@ -1,0 +1,240 @@
+/**
+ * `agentguard check`: every policy sample reproduces its expected violations through the check (the
+ * constraints synthesized from the example fleet, their match, the committed WASM modules); manifests
+ * become CREATE requests by --as; bad input exits 2 naming the file and the fix.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { readReviewInputs } from '../../lib/admission/input';
+import { createRequest, userInfoFor } from '../../lib/admission/request';
+import { guessResource, resourceFor } from '../../lib/admission/resources';
+import { loadFleetFile } from '../../lib/fleet/load';
+import { policyByFolder, policyFolders } from '../../policies/catalog';
+import { PackChecker } from '../../policies/check';
+import { loadSamples } from '../../policies/samples';
+import { REPO_ROOT } from '../../tools/toolchain';
+import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { AGENTS, attributed, deployment, HUMAN, TRACEPARENT } from '../support/reviews';
+
+const fleet = loadFleetFile(EXAMPLE_FLEET);
+const checker = new PackChecker(fleet);
+const work = mkdtempSync(join(tmpdir(), 'agentguard-check-'));
+const file = (name: string, text: string) => {
+  const path = join(work, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const samples = policyFolders().flatMap((folder) => loadSamples(folder));
+
+describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', () => {
+  it.each(samples.map((s) => [`${s.folder}/${s.file}`, s] as const))('%s', async (_, sample) => {
+    const [input] = readReviewInputs(sample.absolutePath, userInfoFor(HUMAN));
+    const result = await checker.check(input);
+    const id = policyByFolder(sample.folder).id;
+    const own = result.violations.filter((v) => v.policy === id).map((v) => v.message);
+    expect(own).toEqual([...sample.expected].sort());
+    // The whole pack may deny an "allowed" sample for another policy's reason, never a denied one less.
+    if (sample.verdict === 'denied') expect(result.allowed).toBe(false);
+  });
+
+  it('through the CLI: one JSON line per sample, exit 1 because some are denied', () => {
+    const files = samples.map((s) => relative(REPO_ROOT, s.absolutePath));
+    const run = agentguard(['check', '--fleet', 'examples/fleet.yaml', '--output', 'json', ...files]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(samples.length);
+    for (const [i, sample] of samples.entries()) {
+      const id = policyByFolder(sample.folder).id;
+      expect(Object.keys(lines[i])).toEqual(['file', 'document', 'object', 'allowed', 'violations']);
+      expect(lines[i].file).toBe(files[i]);
+      const own = lines[i].violations.filter((v: { policy: string }) => v.policy === id);
+      expect(own.map((v: { message: string }) => v.message)).toEqual([...sample.expected].sort());
+    }
+  });
+});
+
+describe('manifests as CREATE requests', () => {
+  const web = deployment(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT), 3);
+
+  it('builds an admission.k8s.io/v1 request with the plural resource, the user and its groups', () => {
+    const request = createRequest(
+      web as Parameters<typeof createRequest>[0],
+      userInfoFor(AGENTS.releaseBot),
+      'seed',
+    );
+    expect(request).toMatchObject({
+      kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+      resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      namespace: 'shop',
+      name: 'web',
+      operation: 'CREATE',
+      userInfo: {
+        username: AGENTS.releaseBot,
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:agents-release', 'system:authenticated'],
+      },
+      object: web,
+    });
+    expect(request.uid).toBe(
+      createRequest(web as Parameters<typeof createRequest>[0], userInfoFor(HUMAN), 'seed').uid,
+    );
+  });
+
+  it.each([
+    ['', 'ConfigMap', 'configmaps'],
+    ['autoscaling', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers'],
+    ['networking.k8s.io', 'NetworkPolicy', 'networkpolicies'],
+    ['networking.k8s.io', 'Ingress', 'ingresses'],
+    ['', 'Endpoints', 'endpoints'],
+    ['example.com', 'Widget', 'widgets'],
+  ])('resource of %s %s is %s', (group, kind, resource) => {
+    expect(resourceFor(group, kind)).toBe(resource);
+  });
+
+  it('guesses plurals as Kubernetes does without discovery', () => {
+    expect([guessResource('Policy'), guessResource('Status'), guessResource('Pod')]).toEqual([
+      'policies',
+      'statuses',
+      'pods',
+    ]);
+  });
+
+  it('--as an agent name reviews as its ServiceAccount; the supervised release-bot may create a Deployment in shop', async () => {
+    const path = file(
+      'web.yaml',
+      `---\n# an empty document, skipped as kubectl does\n---\n${JSON.stringify(web)}\n`,
+    );
+    const byAgent = agentguard(['check', '--fleet', 'examples/fleet.yaml', '--as', 'release-bot', path]);
+    expect(byAgent.stdout).toMatch(/^allowed\s+\S+#2\s+Deployment shop\/web$/m);
+    expect(byAgent.stdout).toMatch(/^1 reviewed: 1 allowed, 0 denied \(0 violations\)$/m);
+    expect(byAgent.status).toBe(0);
+    const asShadow = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--as',
+      AGENTS.costAnalyst,
+      path,
+    ]);
+    expect(asShadow.status).toBe(1);
+    expect(asShadow.stdout).toContain(
+      '[AG501] agent cost-analyst (phase shadow) may not create deployments.apps shop/web: shadow agents only read',
+    );
+    expect(asShadow.stdout).toMatch(/^1 reviewed: 0 allowed, 1 denied \(\d+ violations\)$/m);
+  });
+
+  it('hardened-pods applies to anyone creating a pod in an agent namespace, also without --as', () => {
+    const path = file(
+      'pod.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p', namespace: 'agents-release' },
+        spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      }),
+    );
+    const run = agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', path]);
+    expect(run.status).toBe(1);
+    const [line] = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(line.object).toEqual({ kind: 'Pod', namespace: 'agents-release', name: 'p' });
+    expect(line.allowed).toBe(false);
+    expect(new Set(line.violations.map((v: { policy: string }) => v.policy))).toEqual(new Set(['AG701']));
+    // Outside agent namespaces the hardened-pods constraint does not match.
+    const elsewhere = file(
+      'pod-elsewhere.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec: {containers: [{name: c, image: busybox}]}\n',
+    );
+    expect(agentguard(['check', '-f', 'examples/fleet.yaml', elsewhere]).status).toBe(0);
+  });
+
+  it('a List contributes each item', () => {
+    const list = file(
+      'list.yaml',
+      `apiVersion: v1\nkind: List\nitems:\n  - ${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'shop' } })}\n  - ${JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'shop' } })}\n`,
+    );
+    expect(readReviewInputs(list, userInfoFor(HUMAN)).map((i) => i.request.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('bad input exits 2 with the file, the document and the fix; nothing is evaluated', () => {
+  const check = (...args: string[]) => agentguard(['check', '--fleet', 'examples/fleet.yaml', ...args]);
+  const good = join(REPO_ROOT, 'rego/kill-switch/samples/denied/capacity-report-stopped.yaml');
+
+  it.each([
+    ['a missing file', () => [join(work, 'nope.yaml')], /nope\.yaml: no such file; check the path/],
+    [
+      'unparseable YAML',
+      () => [file('broken.yaml', 'apiVersion: v1\nkind: [\n')],
+      /broken\.yaml:\d+:\d+ \(document 1\): cannot parse: .*; fix the YAML or JSON syntax/,
+    ],
+    [
+      'unparseable JSON',
+      () => [file('broken.json', '{"apiVersion": "v1", "kind": ')],
+      /broken\.json.*\(document 1\): cannot parse/,
+    ],
+    [
+      'a document without apiVersion',
+      () => [file('nokind.yaml', 'kind: ConfigMap\n---\nmetadata: {}\n')],
+      /nokind\.yaml \(document 1\): not a Kubernetes object \(apiVersion: .*\); every document needs apiVersion and kind/,
+    ],
+    [
+      'a scalar document',
+      () => [file('scalar.yaml', 'apiVersion: v1\nkind: ConfigMap\n---\nhello\n')],
+      /scalar\.yaml \(document 2\): not a Kubernetes object/,
+    ],
+    [
+      'an AdmissionReview v1beta1',
+      () => [file('beta.yaml', 'apiVersion: admission.k8s.io/v1beta1\nkind: AdmissionReview\nrequest: {}\n')],
+      /beta\.yaml \(document 1\): AdmissionReview admission\.k8s\.io\/v1beta1 is not supported; use apiVersion admission\.k8s\.io\/v1/,
+    ],
+    [
+      'an AdmissionReview without a request',
+      () => [file('noreq.yaml', 'apiVersion: admission.k8s.io/v1\nkind: AdmissionReview\n')],
+      /noreq\.yaml \(document 1\): AdmissionReview has no valid request/,
+    ],
+    [
+      'an empty file',
+      () => [file('empty.yaml', '\n')],
+      /empty\.yaml: no Kubernetes objects or AdmissionReviews in it/,
+    ],
+  ])('%s', (_, files, message) => {
+    const run = check(good, ...files());
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+
+  it.each([
+    [
+      'an unknown --output',
+      ['--output', 'xml', good],
+      /argument 'xml' is invalid\. Allowed choices are text, json/,
+    ],
+    ['an unknown flag', ['--strict', good], /unknown option '--strict'/],
+    ['no files', [], /missing required argument 'files'/],
+  ])('%s', (_, args, message) => {
+    const run = check(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('names every bad file at once', () => {
+    const run = check(join(work, 'a.yaml'), join(work, 'b.yaml'));
+    expect(run.stderr).toContain('a.yaml: no such file');
+    expect(run.stderr).toContain('b.yaml: no such file');
+  });
+
+  it('without --fleet: exit 2', () => {
+    const run = agentguard(['check', good]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("required option '-f, --fleet <file>' not specified");
+  });
+});

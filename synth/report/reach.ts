@@ -111,15 +111,17 @@ export function fleetReach(fleet: Fleet): AgentReach[] {
           o.metadata.namespace === namespace &&
           o.metadata.labels?.[LABELS.agent] === name,
       );
+      const pods = podLabels(workload);
       return {
         name,
         namespace,
         username,
         phase: ns?.metadata.labels?.[LABELS.phase] ?? 'unknown',
-        killSwitch: ns?.metadata.labels?.[LABELS.killSwitch] ?? 'unknown',
+        // Only pods carry the switch's state: it is what the allow policies select on.
+        killSwitch: pods[LABELS.killSwitch] ?? 'unknown',
         access: accessOf(objects, name, sa),
         admission: admissionOf(applied, username, namespace),
-        egress: egressOf(policies, namespace, podLabels(workload)),
+        egress: egressOf(policies, namespace, pods),
         vault: vaultOf(fleet, name),
       };
     })

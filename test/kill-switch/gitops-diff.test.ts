@@ -14,13 +14,14 @@ import type { Fleet } from '../../lib/fleet/schema';
 import { agentUsername } from '../../lib/naming';
 import { selectorMatches } from '../../lib/selectors';
 import { PolicyConstraints } from '../../policies/policy-pack';
+import { messages } from '../../policies/wasm';
+import { regoPack } from '../../policies/wasm-build';
 import { renderFleet } from '../../synth/render';
 import { REPO_ROOT } from '../../tools/toolchain';
 import type { Loose } from '../support/fleets';
 import { ofKind, podTemplates, synthObjects } from '../support/manifests';
 import { KINDS, request } from '../support/reviews';
 import { outputDiff } from '../support/output-diff';
-import { evaluate, messages } from '../support/wasm';
 
 const exampleFile = join(REPO_ROOT, 'examples', 'fleet.yaml');
 const raw: Loose = parse(readFileSync(exampleFile, 'utf8'));
@@ -96,12 +97,12 @@ describe('engaging the kill switch in the fleet', () => {
     const bot = agentUsername(engaged.spec.agents.find((a) => a.name === 'release-bot')!);
     const read = (username: string) =>
       request({ user: username, operation: 'UPDATE', kind: KINDS.configMap, namespace: 'shop', name: 'x' });
-    expect(await evaluate('kill-switch', read(bot), killSwitchParams(before))).toEqual([]);
-    expect(messages(await evaluate('kill-switch', read(bot), killSwitchParams(engaged)))).toEqual([
+    expect(await regoPack.evaluate('kill-switch', read(bot), killSwitchParams(before))).toEqual([]);
+    expect(messages(await regoPack.evaluate('kill-switch', read(bot), killSwitchParams(engaged)))).toEqual([
       `[AG601] agent release-bot is stopped: its kill switch was engaged by ${ENGAGED.engagedBy} (${ENGAGED.reason}); every request is denied until the fleet releases it`,
     ]);
     const triage = agentUsername(engaged.spec.agents.find((a) => a.name === 'incident-triage')!);
-    expect(await evaluate('kill-switch', read(triage), killSwitchParams(engaged))).toEqual([]);
+    expect(await regoPack.evaluate('kill-switch', read(triage), killSwitchParams(engaged))).toEqual([]);
   });
 
   it('records the engaged switch in the promotion lock and nothing else there', () => {

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../../lib/fleet/schema';
 import { LABELS } from '../../lib/naming';
-import { AGENT_UID, TMP_SIZE_LIMIT } from '../pod';
+import { AGENT_UID, hardenedContainerSecurity, TMP_SIZE_LIMIT } from '../pod';
 import { killPlan, type KillPlan } from './plan';
 import { runnerRbac, type RunnerRbac, type RunnerRule } from './rbac';
 import { renderScript, scriptFileName } from './script';
@@ -193,16 +193,6 @@ export class AgentKillSwitch extends Construct {
           ]
         : []),
     ];
-    const securityContext = {
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      runAsUser: AGENT_UID,
-      runAsGroup: AGENT_UID,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    };
     new ApiObject(this, 'cron-job', {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -243,7 +233,7 @@ export class AgentKillSwitch extends Construct {
                       requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
                       limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
                     },
-                    securityContext,
+                    securityContext: hardenedContainerSecurity(),
                     volumeMounts: [
                       { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
                       { name: 'tmp', mountPath: '/tmp' },

@@ -57,6 +57,14 @@ async function operatorToken(agent: Agent): Promise<string> {
   return res.body.auth.client_token as string;
 }
 
+/** The agent's generated script, run with the fake kubectl and the real curl against the dev server. */
+async function killWithRealCurl(agent: Agent, vaultToken: string) {
+  const script = join(work, `kill-${agent.name}.sh`);
+  writeFileSync(script, renderScript(killPlan(FLEET, agent), FLEET.metadata.name));
+  const args = ['--by', 'oncall@example.com', '--reason', 'leaking credentials'];
+  return fakes.run(script, args, { VAULT_ADDR: bao.address, VAULT_TOKEN: vaultToken }, true);
+}
+
 beforeAll(async () => {
   bao = await OpenBao.start('kill-switch-root');
   for (const agent of FLEET.spec.agents) {
@@ -108,39 +116,18 @@ describe('Vault step of kill-<agent>.sh against a real OpenBao', () => {
   });
 
   it("the real script revokes exactly this agent's tokens; the other agent's survive", async () => {
-    const script = join(work, 'kill-alpha.sh');
-    writeFileSync(script, renderScript(killPlan(FLEET, ALPHA), FLEET.metadata.name));
-    const run = fakes.run(
-      script,
-      ['--by', 'oncall@example.com', '--reason', 'leaking credentials'],
-      { VAULT_ADDR: bao.address, VAULT_TOKEN: await operatorToken(ALPHA) },
-      true,
-    );
+    const run = await killWithRealCurl(ALPHA, await operatorToken(ALPHA));
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('  ok      5. revoke Vault leases (this agent only)');
     expect(run.status).toBe(0);
     for (const t of tokens.get(ALPHA.name)!) expect(await alive(t)).toBe(false);
     for (const t of tokens.get(OTHER.name)!) expect(await alive(t)).toBe(true);
-
     // Idempotent against the real server too.
-    const again = fakes.run(
-      script,
-      ['--by', 'oncall@example.com', '--reason', 'leaking credentials'],
-      { VAULT_ADDR: bao.address, VAULT_TOKEN: await operatorToken(ALPHA) },
-      true,
-    );
-    expect(again.status).toBe(0);
+    expect((await killWithRealCurl(ALPHA, await operatorToken(ALPHA))).status).toBe(0);
   });
 
   it('a token without the operator policy makes the Vault step fail visibly (exit 1), the rest still runs', async () => {
-    const script = join(work, 'kill-alpha-2.sh');
-    writeFileSync(script, renderScript(killPlan(FLEET, OTHER), FLEET.metadata.name));
-    const run = fakes.run(
-      script,
-      ['--by', 'oncall@example.com', '--reason', 'wrong token'],
-      { VAULT_ADDR: bao.address, VAULT_TOKEN: await operatorToken(ALPHA) },
-      true,
-    );
+    const run = await killWithRealCurl(OTHER, await operatorToken(ALPHA));
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('  FAILED  5. revoke Vault leases (this agent only)');
     expect(run.stdout).toContain('  ok      6. record who engaged it and why');

@@ -1,1 +1,2 @@
 export * from './secure-agent';
+export * from './kill-switch';

@@ -31,6 +31,20 @@ export function otelEnv(fleet: Fleet, agent: Agent): Array<{ name: string; value
   ];
 }
 
+/** The container security context of every pod agentguard runs (I7, PSS restricted and more). */
+export function hardenedContainerSecurity() {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: AGENT_UID,
+    runAsGroup: AGENT_UID,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
 export function podTemplate(fleet: Fleet, agent: Agent, restartPolicy: 'Always' | 'Never') {
   const vault = usesVault(agent);
   const { resources } = agent.workload;
@@ -80,16 +94,7 @@ export function podTemplate(fleet: Fleet, agent: Agent, restartPolicy: 'Always' 
             requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
             limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
           },
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            runAsNonRoot: true,
-            runAsUser: AGENT_UID,
-            runAsGroup: AGENT_UID,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: hardenedContainerSecurity(),
           volumeMounts: mounts,
         },
       ],

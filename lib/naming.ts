@@ -7,6 +7,8 @@ export const LABELS = {
   fleet: `${LABEL_PREFIX}/fleet`,
   phase: `${LABEL_PREFIX}/phase`,
   killSwitch: `${LABEL_PREFIX}/kill-switch`,
+  /** On the kill-switch runner objects: the agent they stop (never `agent`, which selects its pods). */
+  killSwitchFor: `${LABEL_PREFIX}/kill-switch-for`,
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 
@@ -47,3 +49,9 @@ export function agentPodLabels(fleet: Fleet, agent: Agent): Record<string, strin
 export function agentRoleName(agent: Pick<Agent, 'name'>): string {
   return `agentguard-${agent.name}`;
 }
+
+/** Who engaged an agent's kill switch and why, recorded on its workload and ServiceAccount. */
+export const KILL_SWITCH_ANNOTATIONS = {
+  engagedBy: `${LABEL_PREFIX}/kill-switch-engaged-by`,
+  reason: `${LABEL_PREFIX}/kill-switch-reason`,
+} as const;

@@ -1,8 +1,9 @@
 /**
- * Builds the cdk8s app for a fleet: one chart per agent and the policy pack's two charts. Shared by
- * the CLI and `cdk8s synth`.
+ * Builds the cdk8s app for a fleet: one chart per agent, the policy pack's two charts and the kill
+ * switch's emergency path. Shared by the CLI and `cdk8s synth`.
  */
 import { App } from 'cdk8s';
+import { KillSwitchChart } from '../constructs/kill-switch/chart';
 import { SecureAgent } from '../constructs/secure-agent';
 import type { Fleet } from '../lib/fleet/schema';
 import { PolicyConstraints, PolicyTemplates } from '../policies/policy-pack';
@@ -12,6 +13,7 @@ export interface FleetApp {
   readonly agents: SecureAgent[];
   readonly templates: PolicyTemplates;
   readonly constraints: PolicyConstraints;
+  readonly killSwitch: KillSwitchChart;
 }
 
 export function buildApp(fleet: Fleet, outdir?: string): FleetApp {
@@ -23,5 +25,6 @@ export function buildApp(fleet: Fleet, outdir?: string): FleetApp {
   const constraints = new PolicyConstraints(app, 'policy-constraints', { fleet });
   // Constraints need their templates' CRDs; cdk8s orders charts by dependency.
   constraints.addDependency(templates);
-  return { app, agents, templates, constraints };
+  const killSwitch = new KillSwitchChart(app, 'kill-switch', { fleet });
+  return { app, agents, templates, constraints, killSwitch };
 }

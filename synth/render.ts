@@ -23,7 +23,7 @@ function kustomization(resources: readonly string[]): string {
 /** Per-agent folders and the policy pack, each a kustomization, plus a root kustomization over them. */
 export function renderFleet(fleet: Fleet): FileSet {
   const files: FileSet = new Map();
-  const { agents, templates, constraints } = buildApp(fleet);
+  const { agents, templates, constraints, killSwitch } = buildApp(fleet);
   const folders: string[] = [];
   for (const chart of agents as Chart[]) {
     const folder = `agents/${chart.node.id.replace(/^agent-/, '')}`;
@@ -38,7 +38,20 @@ export function renderFleet(fleet: Fleet): FileSet {
   files.set('policy-pack/constraints/constraints.yaml', yamlDocuments(constraints.toJson()));
   files.set('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
   files.set('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
-  files.set('kustomization.yaml', kustomization([...folders, 'policy-pack']));
+  // The emergency path: runbook scripts (not cluster objects, so not kustomize resources; written
+  // executable) and, when the fleet names a runner image, the in-cluster runners.
+  for (const agentSwitch of killSwitch.switches) {
+    files.set(`kill-switch/${agentSwitch.scriptFile}`, agentSwitch.script);
+  }
+  const runners = killSwitch.toJson();
+  if (runners.length > 0) {
+    files.set('kill-switch/runners.yaml', yamlDocuments(runners));
+    files.set('kill-switch/kustomization.yaml', kustomization(['runners.yaml']));
+  }
+  files.set(
+    'kustomization.yaml',
+    kustomization([...folders, 'policy-pack', ...(runners.length > 0 ? ['kill-switch'] : [])]),
+  );
   // An API server file, not a cluster object: kept out of the kustomization.
   files.set('audit/audit-policy.yaml', yamlDocuments([auditPolicy(fleet)]));
   files.set('vault/cdk.tf.json', vaultStackJson(fleet)); // Terraform JSON for tofu/terraform, not kustomize

@@ -2,9 +2,12 @@
  * Writes a file set to a directory atomically: everything is written to a sibling scratch folder,
  * then swapped in with renames. If anything fails, the old directory is left exactly as it was.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FileSet } from './render';
+
+/** Shell scripts (the kill-switch runbooks) are written executable; everything else is plain data. */
+export const fileMode = (relative: string): number => (relative.endsWith('.sh') ? 0o755 : 0o644);
 
 export function writeAtomically(outDir: string, files: FileSet): void {
   const target = resolve(outDir);
@@ -19,6 +22,8 @@ export function writeAtomically(outDir: string, files: FileSet): void {
       const path = join(staged, relative);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, content);
+      // Set explicitly: the mode writeFileSync applies depends on the caller's umask.
+      chmodSync(path, fileMode(relative));
     }
     const old = `${staged}.old`;
     if (existsSync(target)) renameSync(target, old);

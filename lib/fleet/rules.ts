@@ -23,6 +23,8 @@ const RESERVED_VAULT_PREFIXES = ['sys/', 'auth/', 'identity/', 'cubbyhole/'];
 export interface FleetContext {
   readonly allowTagsFrom: readonly string[];
   readonly vaultNamespace: string;
+  /** Home of the in-cluster kill-switch runners (spec.killSwitch.namespace). */
+  readonly killSwitchNamespace: string;
 }
 
 /** Rules over the whole fleet: uniqueness and agents reaching into each other. */
@@ -96,6 +98,13 @@ function reservedNamespace(namespace: string, ctx: FleetContext): boolean {
   return RESERVED_NAMESPACES.includes(namespace) || namespace === ctx.vaultNamespace;
 }
 
+/** An agent running or acting where the runners live could stop, change or read its own stop button. */
+function killSwitchNamespaceError(namespace: string, ctx: FleetContext): string | undefined {
+  return namespace === ctx.killSwitchNamespace
+    ? `"${namespace}" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`
+    : undefined;
+}
+
 const AGENT_RULES: readonly AgentRule[] = [
   {
     needs: ['namespace'],
@@ -108,6 +117,13 @@ const AGENT_RULES: readonly AgentRule[] = [
             },
           ]
         : [],
+  },
+  {
+    needs: ['namespace'],
+    check: (agent, at, ctx) => {
+      const message = killSwitchNamespaceError(agent.namespace, ctx);
+      return message ? [{ path: at('namespace'), message }] : [];
+    },
   },
   {
     needs: ['image'],
@@ -159,6 +175,8 @@ const AGENT_RULES: readonly AgentRule[] = [
             message: `"${target.namespace}" is reserved (system, Gatekeeper or Vault); agents may not act there`,
           });
         }
+        const runners = killSwitchNamespaceError(target.namespace, ctx);
+        if (runners) errors.push({ path, message: runners });
         const earlier = seen.get(target.namespace);
         if (earlier !== undefined) {
           errors.push({

@@ -269,9 +269,46 @@ export const ImagePolicySchema = z
   })
   .describe('Image pinning (I7).');
 
+/** Where a runbook script and the in-cluster runner reach Vault when no address is configured. */
+export const defaultVaultAddress = (vault: { namespace: string; port: number }): string =>
+  `http://vault.${vault.namespace}.svc:${vault.port}`;
+
+export const KillSwitchSettingsSchema = z
+  .strictObject({
+    namespace: dnsLabel('the namespace of the kill-switch runners')
+      .default('agentguard-system')
+      .describe(
+        'Namespace of the in-cluster kill-switch runners (one suspended CronJob per agent). No agent may run or act in it: an agent must not reach its own stop button (I2).',
+      ),
+    runnerImage: z
+      .string()
+      .regex(IMAGE_PATTERN, {
+        message: 'must be an image reference such as registry.example.com/tools/kubectl@sha256:<64 hex>',
+      })
+      .regex(DIGEST_PATTERN, {
+        message:
+          'must be pinned by digest (image@sha256:<64 hex>), whatever spec.imagePolicy allows: the runner can stop every agent, so it never runs a tag that can move; pin the digest your registry reports',
+      })
+      .optional()
+      .describe(
+        'Image of the in-cluster runners: needs bash, kubectl and curl; always pinned by digest. Without it only the runbook scripts are emitted, not the in-cluster runners.',
+      ),
+    vaultAddress: z
+      .string()
+      .regex(/^https?:\/\/[^\s/]+(:[0-9]+)?$/, {
+        message: 'must be an http(s) address without a path, such as https://vault.vault.svc:8200',
+      })
+      .optional()
+      .describe(
+        'Vault address the runners and runbook scripts revoke leases at (VAULT_ADDR overrides it at run time). Default: http://vault.<spec.vault.namespace>.svc:<spec.vault.port>, the Vault service inside the cluster.',
+      ),
+  })
+  .describe("The kill switch's emergency path (I6): runbook scripts and in-cluster runners.");
+
 export const FleetSpecSchema = z.strictObject({
   imagePolicy: ImagePolicySchema.prefault({}),
   vault: VaultSettingsSchema.prefault({}),
+  killSwitch: KillSwitchSettingsSchema.prefault({}),
   agents: z.array(AgentSchema).min(1).describe('The agents of the fleet.'),
 });
 
@@ -295,3 +332,4 @@ export type Agent = z.output<typeof AgentSchema>;
 export type Target = z.output<typeof TargetSchema>;
 export type Egress = z.output<typeof EgressSchema>;
 export type Promotion = z.output<typeof PromotionSchema>;
+export type KillSwitchSettings = z.output<typeof KillSwitchSettingsSchema>;

@@ -18,6 +18,7 @@ import {
   AgentSchema,
   FleetSchema,
   ImagePolicySchema,
+  KillSwitchSettingsSchema,
   VaultSettingsSchema,
   type Agent,
   type Fleet,
@@ -53,9 +54,11 @@ function crossFieldErrors(raw: unknown): RuleError[] {
   if (!Array.isArray(rawAgents)) return [];
   const imagePolicy = ImagePolicySchema.safeParse(field(spec, 'imagePolicy') ?? {});
   const vault = VaultSettingsSchema.safeParse(field(spec, 'vault') ?? {});
+  const killSwitch = KillSwitchSettingsSchema.safeParse(field(spec, 'killSwitch') ?? {});
   const ctx = {
     allowTagsFrom: imagePolicy.success ? imagePolicy.data.allowTagsFrom : [],
     vaultNamespace: vault.success ? vault.data.namespace : 'vault',
+    killSwitchNamespace: killSwitch.success ? killSwitch.data.namespace : 'agentguard-system',
   };
   const agents = rawAgents.map((raw, index) => ({ index, ...lenientAgent(raw) }));
   return [

@@ -139,6 +139,42 @@ const cases: Case[] = [
     ],
   ],
   [
+    'agent in the kill-switch runners namespace',
+    mutated((f) => {
+      f.spec.killSwitch = { namespace: 'stop-buttons' };
+      f.spec.agents[0].namespace = 'stop-buttons';
+    }),
+    [
+      [
+        'spec.agents[0].namespace',
+        `"stop-buttons" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`,
+      ],
+    ],
+  ],
+  [
+    'target in the default kill-switch runners namespace',
+    mutated((f) => (f.spec.agents[1].targets[0].namespace = 'agentguard-system')),
+    [
+      [
+        'spec.agents[1].targets[0].namespace',
+        `"agentguard-system" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`,
+      ],
+    ],
+  ],
+  [
+    'kill-switch runner image by tag, even from an allowed registry',
+    mutated((f) => {
+      f.spec.imagePolicy = { allowTagsFrom: ['registry.example.com'] };
+      f.spec.killSwitch = { runnerImage: 'registry.example.com/tools/kubectl:1.28' };
+    }),
+    [
+      [
+        'spec.killSwitch.runnerImage',
+        '"registry.example.com/tools/kubectl:1.28" must be pinned by digest (image@sha256:<64 hex>), whatever spec.imagePolicy allows: the runner can stop every agent, so it never runs a tag that can move; pin the digest your registry reports',
+      ],
+    ],
+  ],
+  [
     'same target twice',
     mutated((f) => f.spec.agents[0].targets.push({ namespace: 'shop', kinds: ['ConfigMap'] })),
     [

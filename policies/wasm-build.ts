@@ -15,9 +15,13 @@ import { entrypoint, PackEvaluator } from './wasm';
 
 export const wasmCacheDir = (): string => join(toolsDir(), 'cache', 'wasm');
 
+/**
+ * Relative to REGO_DIR, where OPA runs: the module embeds the paths it was built from (for error
+ * locations), so absolute paths would make the build depend on where the repository is cloned.
+ */
 const regoFiles = (folder: string): string[] => [
-  join(REGO_DIR, LIB_FOLDER, 'agentguard.rego'),
-  join(REGO_DIR, folder, 'policy.rego'),
+  join(LIB_FOLDER, 'agentguard.rego'),
+  join(folder, 'policy.rego'),
 ];
 
 /** Builds the module into `dir` (which must exist) and returns the path of policy.wasm there. */
@@ -26,7 +30,7 @@ function buildInto(folder: string, dir: string): string {
   const build = spawnSync(
     toolPath('opa'),
     ['build', '-t', 'wasm', '-e', entrypoint(folder), '-o', bundle, ...regoFiles(folder)],
-    { encoding: 'utf8', env: { ...process.env, ...QUIET_ENV } },
+    { encoding: 'utf8', cwd: REGO_DIR, env: { ...process.env, ...QUIET_ENV } },
   );
   if (build.status !== 0) throw new Error(`opa build -t wasm for rego/${folder} failed:\n${build.stderr}`);
   const untar = spawnSync('tar', ['-xzf', bundle, '-C', dir, '/policy.wasm'], { encoding: 'utf8' });
@@ -46,8 +50,9 @@ export function buildWasm(folder: string): Buffer {
 
 /** Path of the compiled module, building it only when its inputs changed. */
 export function compiledWasm(folder: string): { path: string; compiled: boolean } {
+  // The file names are in the key because the module embeds them.
   const hash = createHash('sha256').update(`opa ${versions.go.opa.version}\n${entrypoint(folder)}\n`);
-  for (const file of regoFiles(folder)) hash.update(readFileSync(file));
+  for (const file of regoFiles(folder)) hash.update(`${file}\n`).update(readFileSync(join(REGO_DIR, file)));
   const path = join(wasmCacheDir(), `${folder}-${hash.digest('hex').slice(0, 16)}.wasm`);
   if (existsSync(path)) return { path, compiled: false };
   mkdirSync(wasmCacheDir(), { recursive: true });

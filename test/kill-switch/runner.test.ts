@@ -15,7 +15,8 @@ import { renderFleet } from '../../synth/render';
 import type { Manifest } from '../support/manifests';
 import { exampleParameters, HUMAN, KINDS, request } from '../support/reviews';
 import { kubeconform } from '../support/tools';
-import { evaluate, messages } from '../support/wasm';
+import { messages } from '../../policies/wasm';
+import { regoPack } from '../../policies/wasm-build';
 import { exampleAgent, exampleDist, exampleFleet } from './example';
 
 const runners = (): Manifest[] =>
@@ -84,7 +85,7 @@ describe('in-cluster kill-switch runners', () => {
         name: cronJob.metadata.name,
         object: cronJob,
       });
-      expect(messages(await evaluate('hardened-pods', review, parameters))).toEqual([]);
+      expect(messages(await regoPack.evaluate('hardened-pods', review, parameters))).toEqual([]);
     }
     const loose = structuredClone(find('CronJob', 'kill-release-bot', 'agentguard-system'));
     loose.spec.jobTemplate.spec.template.spec.automountServiceAccountToken = true;
@@ -95,7 +96,7 @@ describe('in-cluster kill-switch runners', () => {
       namespace: 'x',
       object: loose,
     });
-    expect(messages(await evaluate('hardened-pods', review, parameters))).toHaveLength(1);
+    expect(messages(await regoPack.evaluate('hardened-pods', review, parameters))).toHaveLength(1);
   });
 
   it('mounts only a projected API token, the script read-only, and the Vault token from an optional Secret', () => {

@@ -88,6 +88,13 @@ describe('committed WASM modules (what `agentguard check` evaluates)', () => {
       );
     },
   );
+
+  it.each(policyFolders())('policies/wasm/%s.wasm does not depend on where the repository is', (folder) => {
+    // OPA embeds the Rego file names; absolute ones would fail the drift check in every other clone.
+    const module = readFileSync(committedWasmFile(folder)).toString('latin1');
+    expect(module).toContain(`${folder}/policy.rego`);
+    expect(module).not.toContain(REPO_ROOT);
+  });
 });
 
 describe('WASM compile cache', () => {

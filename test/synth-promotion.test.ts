@@ -18,7 +18,7 @@ const EXAMPLE_LOCK = readFileSync(join(REPO_ROOT, 'examples', 'fleet.lock.yaml')
 /** cost-analyst is the example's first agent, in shadow, on line 18. */
 function costAnalystAt(
   phase: string,
-  promotion = '      promotion: { approvedBy: erin@shop.example }\n',
+  promotion = `      promotion: { phase: ${phase}, approvedBy: erin@shop.example }\n`,
 ): string {
   const fleet = EXAMPLE.replace(
     '      phase: shadow\n',

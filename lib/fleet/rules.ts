@@ -282,6 +282,20 @@ const AGENT_RULES: readonly AgentRule[] = [
         : [],
   },
   {
+    // An approval names the phase it is for. Without that, an approval left in the file from the last
+    // promotion would silently approve the next one too.
+    needs: ['phase', 'promotion'],
+    check: (agent, at) =>
+      agent.promotion !== undefined && agent.promotion.phase !== agent.phase
+        ? [
+            {
+              path: at('promotion', 'phase'),
+              message: `approves phase ${agent.promotion.phase} but the agent's phase is ${agent.phase}; an approval is for one phase: to promote to ${agent.phase}, set promotion.phase: ${agent.phase} with the human who approved this promotion; after a demotion, remove promotion`,
+            },
+          ]
+        : [],
+  },
+  {
     // Only a human may approve a promotion: an agent approving itself (or another agent or a system
     // component approving it) would let promotion happen at machine speed, which I5 exists to stop.
     needs: ['name', 'namespace', 'promotion'],

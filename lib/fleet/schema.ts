@@ -180,6 +180,11 @@ export const LimitsSchema = z
 
 export const PromotionSchema = z
   .strictObject({
+    phase: z
+      .enum(PHASES)
+      .describe(
+        "The phase this approval is for; it must equal the agent's phase, so an approval left in the file cannot carry a later promotion.",
+      ),
     approvedBy: z
       .string()
       .regex(USERNAME_PATTERN, {
@@ -191,7 +196,7 @@ export const PromotionSchema = z
     reason: z.string().min(1).optional().describe('Why the agent was promoted, for reviewers.'),
   })
   .describe(
-    'Approval of the latest phase change (I5). Required whenever the phase rises above the one recorded in the lock file beside the fleet; the lock records it.',
+    'Approval of the phase the agent is in (I5). Required whenever the phase rises above the one recorded in the lock file beside the fleet; the lock records the approver.',
   );
 
 export const AgentSchema = z

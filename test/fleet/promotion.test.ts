@@ -29,7 +29,8 @@ function errors(f: Fleet, l: FleetLock | undefined): Array<[string, string]> {
   return toFleetErrors(checkPromotions(f, l)).map((e) => [e.path, e.message]);
 }
 
-const approved = (by = 'alice@example.com') => ({
+const approved = (phase: string, by = 'alice@example.com') => ({
+  phase,
   approvedBy: by,
   reason: 'behaved well in the lower phase',
 });
@@ -43,7 +44,7 @@ describe('checkPromotions', () => {
     const f = fleet((x) => {
       x.spec.agents[0].phase = 'advisory';
       x.spec.agents[0].attribution = { initiators: ['*@example.com'] };
-      x.spec.agents[0].promotion = approved();
+      x.spec.agents[0].promotion = approved('advisory');
     });
     expect(errors(f, RECORDED)).toEqual([]);
   });
@@ -52,7 +53,7 @@ describe('checkPromotions', () => {
     const f = fleet((x) => {
       x.spec.agents[0].phase = 'supervised';
       x.spec.agents[0].attribution = { initiators: ['*@example.com'] };
-      x.spec.agents[0].promotion = approved();
+      x.spec.agents[0].promotion = approved('supervised');
     });
     expect(errors(f, RECORDED)).toEqual([
       [
@@ -97,7 +98,7 @@ describe('checkPromotions', () => {
         image: x.spec.agents[0].image,
         phase: 'advisory',
         attribution: { initiators: ['*@example.com'] },
-        promotion: approved(),
+        promotion: approved('advisory'),
       }),
     );
     expect(errors(f, RECORDED)).toEqual([
@@ -126,7 +127,7 @@ describe('checkPromotions', () => {
   it('rejects a promotion while the kill switch is engaged', () => {
     const f = fleet((x) => {
       x.spec.agents[1].phase = 'autonomous';
-      x.spec.agents[1].promotion = approved();
+      x.spec.agents[1].promotion = approved('autonomous');
       x.spec.agents[1].killSwitch = { state: 'engaged', engagedBy: 'bob@example.com', reason: 'incident' };
     });
     expect(errors(f, RECORDED)).toEqual([
@@ -141,7 +142,7 @@ describe('checkPromotions', () => {
     const engaged = lock({ ...RECORDED.agents, writer: { phase: 'supervised', killSwitch: 'engaged' } });
     const promoted = fleet((x) => {
       x.spec.agents[1].phase = 'autonomous';
-      x.spec.agents[1].promotion = approved();
+      x.spec.agents[1].promotion = approved('autonomous');
     });
     expect(errors(promoted, engaged)).toEqual([
       [
@@ -181,9 +182,46 @@ describe('checkPromotions', () => {
   });
 });
 
+describe('an approval is for one phase', () => {
+  const phaseErrors = (mutate: (x: Loose) => void) => {
+    const result = validateFleet(mutated(mutate));
+    return result.ok ? [] : result.errors.map((e) => [e.path, e.message]);
+  };
+
+  it('refuses an approval left from the last promotion as the approval of the next one', () => {
+    // writer was promoted to supervised; the same block cannot carry it to autonomous.
+    const stale = phaseErrors((x) => {
+      x.spec.agents[1].promotion = approved('supervised');
+      x.spec.agents[1].phase = 'autonomous';
+    });
+    expect(stale).toEqual([
+      [
+        'spec.agents[1].promotion.phase',
+        "approves phase supervised but the agent's phase is autonomous; an approval is for one phase: to promote to autonomous, set promotion.phase: autonomous with the human who approved this promotion; after a demotion, remove promotion",
+      ],
+    ]);
+  });
+
+  it('refuses it after a demotion too, so a later rise back needs a fresh approval', () => {
+    const demoted = phaseErrors((x) => {
+      x.spec.agents[1].promotion = approved('supervised');
+      x.spec.agents[1].phase = 'advisory';
+    });
+    expect(demoted.map(([path]) => path)).toEqual(['spec.agents[1].promotion.phase']);
+    expect(phaseErrors((x) => (x.spec.agents[1].phase = 'advisory'))).toEqual([]);
+  });
+
+  it('requires the phase in every approval', () => {
+    const missing = phaseErrors((x) => (x.spec.agents[1].promotion = { approvedBy: 'alice@example.com' }));
+    expect(missing.map(([path]) => path)).toEqual(['spec.agents[1].promotion.phase']);
+  });
+});
+
 describe('who may approve', () => {
   const approverErrors = (approvedBy: string) => {
-    const result = validateFleet(mutated((x) => (x.spec.agents[1].promotion = { approvedBy })));
+    const result = validateFleet(
+      mutated((x) => (x.spec.agents[1].promotion = { phase: 'supervised', approvedBy })),
+    );
     return result.ok ? [] : result.errors.map((e) => [e.path, e.message]);
   };
 
@@ -228,8 +266,8 @@ describe('nextLock', () => {
       writer: { phase: 'advisory', approvedBy: 'sam@example.com' },
     });
     const f = fleet((x) => {
-      x.spec.agents[0].promotion = approved('ignored@example.com'); // unchanged phase: not a promotion
-      x.spec.agents[1].promotion = approved('carol@example.com');
+      x.spec.agents[0].promotion = approved('shadow', 'ignored@example.com'); // unchanged phase: not a promotion
+      x.spec.agents[1].promotion = approved('supervised', 'carol@example.com');
       x.spec.agents[2].phase = 'supervised';
       x.spec.agents[2].targets[0].deleteKinds = [];
       x.spec.agents[2].killSwitch = { state: 'engaged', engagedBy: 'bob@example.com', reason: 'incident' };

@@ -141,7 +141,7 @@ describe('releasing the kill switch', () => {
     const promoted = fleetWith((a) => {
       a['capacity-report'].killSwitch = { state: 'armed' };
       a['capacity-report'].phase = 'advisory';
-      a['capacity-report'].promotion = { approvedBy: 'alice@shop.example' };
+      a['capacity-report'].promotion = { phase: 'advisory', approvedBy: 'alice@shop.example' };
       a['capacity-report'].attribution = { initiators: ['*@shop.example'] };
     });
     expect(checkPromotions(promoted, recorded).map((e) => e.message)).toEqual([

@@ -8,6 +8,9 @@ import { PHASE_PROFILES, vaultTtls } from '../phases';
 import { DIGEST_PATTERN, type Agent } from './schema';
 import type { PathSegment, RuleError } from './errors';
 
+/** Kubernetes' TokenRequest minimum (expirationSeconds), which Vault's secrets engine goes through. */
+const MIN_KUBERNETES_TOKEN_SECONDS = 600;
+
 /** Namespaces no agent may run in or act in: the control plane and the guardrails' own homes. */
 export const RESERVED_NAMESPACES: readonly string[] = [
   'default',
@@ -211,6 +214,30 @@ const AGENT_RULES: readonly AgentRule[] = [
               ],
         ),
       ]),
+  },
+  {
+    // Vault issues an agent with targets its Kubernetes tokens through TokenRequest, which refuses
+    // anything shorter than 10 minutes: a shorter TTL would leave the agent unable to act at all.
+    needs: ['phase', 'vault', 'targets'],
+    check: (agent, at) => {
+      if (agent.vault.secrets.length === 0 || agent.targets.length === 0) return [];
+      const { ttlSeconds: ttl, maxTtlSeconds: maxTtl } = vaultTtls(agent.phase, agent.vault);
+      return (
+        [
+          ['ttl', ttl],
+          ['maxTtl', maxTtl],
+        ] as const
+      ).flatMap(([key, seconds]) =>
+        seconds > 0 && seconds < MIN_KUBERNETES_TOKEN_SECONDS
+          ? [
+              {
+                path: at('vault', key),
+                message: `"${formatDuration(seconds)}" is below 10m, the shortest token Kubernetes issues (TokenRequest), so Vault could never issue this agent's Kubernetes credentials; raise it to at least 10m`,
+              },
+            ]
+          : [],
+      );
+    },
   },
   {
     needs: ['phase', 'vault'],

@@ -223,6 +223,20 @@ const cases: Case[] = [
     [['spec.agents[0].vault.maxTtl', '"8h" is above the 1h ceiling of phase shadow']],
   ],
   [
+    'Vault TTLs below the 10m Kubernetes token minimum, for an agent with targets',
+    mutated((f) => (f.spec.agents[1].vault = { ...f.spec.agents[1].vault, ttl: '5m', maxTtl: '9m59s' })),
+    [
+      [
+        'spec.agents[1].vault.ttl',
+        '"5m" is below 10m, the shortest token Kubernetes issues (TokenRequest), so Vault could never issue this agent\'s Kubernetes credentials; raise it to at least 10m',
+      ],
+      [
+        'spec.agents[1].vault.maxTtl',
+        '"9m59s" is below 10m, the shortest token Kubernetes issues (TokenRequest), so Vault could never issue this agent\'s Kubernetes credentials; raise it to at least 10m',
+      ],
+    ],
+  ],
+  [
     'TTL that is not a duration',
     mutated((f) => (f.spec.agents[1].vault.ttl = '30 minutes')),
     [['spec.agents[1].vault.ttl', '"30 minutes" must be a duration such as 90s, 15m or 1h30m']],
@@ -364,5 +378,13 @@ describe('invalid fleets report every error with its path', () => {
 
   it('accepts the unmutated base fleet', () => {
     expect(validateFleet(mutated(() => undefined))).toMatchObject({ ok: true });
+  });
+
+  it('accepts Vault TTLs under 10m for an agent without targets (no Kubernetes credentials)', () => {
+    const fleet = mutated((f) => {
+      f.spec.agents[1].targets = [];
+      f.spec.agents[1].vault = { ...f.spec.agents[1].vault, ttl: '5m', maxTtl: '8m' };
+    });
+    expect(validateFleet(fleet)).toMatchObject({ ok: true });
   });
 });

@@ -16,7 +16,7 @@ export interface RunnerRule {
 }
 
 export interface RunnerRbac {
-  /** Cluster-scoped: merge-patch this agent's entry into the kill-switch constraint (step 1). */
+  /** Cluster-scoped: read and merge-patch this agent's entry into the kill-switch constraint (step 1). */
   readonly cluster: readonly RunnerRule[];
   /** In the agent's namespace: relabel pods, stop the workload, annotate it and its ServiceAccount. */
   readonly agentNamespace: readonly RunnerRule[];
@@ -59,7 +59,8 @@ export function runnerRbac(agent: Agent): RunnerRbac {
         apiGroups: [group.join('.')],
         resources: [resource],
         resourceNames: [constraint.name],
-        verbs: ['patch'],
+        // `kubectl patch` reads the object before patching it (and fails without `get`).
+        verbs: ['get', 'patch'],
       },
     ],
     agentNamespace: [

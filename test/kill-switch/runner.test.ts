@@ -130,7 +130,7 @@ describe('in-cluster kill-switch runners', () => {
         apiGroups: ['constraints.gatekeeper.sh'],
         resources: ['agentguardkillswitch'],
         resourceNames: ['agentguard-kill-switch'],
-        verbs: ['patch'],
+        verbs: ['get', 'patch'],
       },
     ]);
     expect(find('ClusterRoleBinding', RBAC)).toMatchObject({

@@ -18,7 +18,7 @@ export interface RunnerRule {
 export interface RunnerRbac {
   /** Cluster-scoped: read and merge-patch this agent's entry into the kill-switch constraint (step 1). */
   readonly cluster: readonly RunnerRule[];
-  /** In the agent's namespace: relabel pods, stop the workload, annotate it and its ServiceAccount. */
+  /** In the agent's namespace: relabel pods, stop and annotate the workload, delete the ServiceAccount. */
   readonly agentNamespace: readonly RunnerRule[];
   /** In each target namespace: delete the agent's RoleBinding. */
   readonly targetNamespace: readonly RunnerRule[];
@@ -67,11 +67,12 @@ export function runnerRbac(agent: Agent): RunnerRbac {
       // `kubectl label -l` lists the agent's pods, reads each, then patches its labels.
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch'] },
       ...workloadRules(agent),
+      // `kubectl delete` with a name deletes without reading first.
       {
         apiGroups: [''],
         resources: ['serviceaccounts'],
         resourceNames: [agent.name],
-        verbs: ['get', 'patch'],
+        verbs: ['delete'],
       },
     ],
     targetNamespace: [

@@ -50,7 +50,7 @@ export function agentRoleName(agent: Pick<Agent, 'name'>): string {
   return `agentguard-${agent.name}`;
 }
 
-/** Who engaged an agent's kill switch and why, recorded on its workload and ServiceAccount. */
+/** Who engaged an agent's kill switch and why, recorded on its workload (the emergency path deletes the ServiceAccount). */
 export const KILL_SWITCH_ANNOTATIONS = {
   engagedBy: `${LABEL_PREFIX}/kill-switch-engaged-by`,
   reason: `${LABEL_PREFIX}/kill-switch-reason`,

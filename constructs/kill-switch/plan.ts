@@ -34,12 +34,28 @@ export type Action =
   | { readonly kind: 'run'; readonly argv: readonly Word[] }
   /** Run `list` (one name per line on stdout), then `each` once per name, with ITEM set to it. */
   | { readonly kind: 'each'; readonly list: readonly Word[]; readonly each: readonly Word[] }
-  /** Revoke every Vault lease under `prefix` with the operator token. */
-  | { readonly kind: 'vault-revoke'; readonly prefix: string; readonly operatorPolicy: string }
+  /**
+   * Run `lookup` (prints the object's name, or nothing when it is gone); run `then` when it printed a
+   * name, else say `absent` and count it as success: what is gone needs no stopping.
+   */
+  | {
+      readonly kind: 'if-present';
+      readonly lookup: readonly Word[];
+      readonly then: readonly Action[];
+      readonly absent: string;
+    }
+  /** One Vault API call (`/v1/<path>`) with the operator token; 204 is success. */
+  | {
+      readonly kind: 'vault';
+      readonly method: 'DELETE' | 'PUT';
+      readonly path: string;
+      readonly operatorPolicy: string;
+    }
   /** Nothing to run; say why. */
   | { readonly kind: 'note'; readonly text: string };
 
-export type StepId = 'admission' | 'network' | 'workload' | 'bindings' | 'vault' | 'record';
+export type StepId =
+  'admission' | 'network' | 'workload' | 'bindings' | 'serviceaccount' | 'vault' | 'record';
 
 export interface Step {
   readonly id: StepId;
@@ -120,18 +136,49 @@ export function killSwitchConstraint(): { resource: string; name: string } {
 
 const SUSPEND = JSON.stringify({ spec: { suspend: true } });
 
+const workloadResource = (agent: Agent): string => `${agent.workload.kind}/${agent.name}`;
+
+/**
+ * `then`, only while the agent's workload exists. A finished Job may already be gone
+ * (ttlSecondsAfterFinished), and a stopped workload that is gone needs no stopping, so its absence is
+ * a note, not a failure; any other error of the lookup (forbidden, unreachable) still fails the step.
+ */
+function ifWorkloadPresent(agent: Agent, then: Action, absent: string): Action {
+  const resource = workloadResource(agent);
+  return {
+    kind: 'if-present',
+    lookup: [[KUBECTL], 'get', resource, '-n', agent.namespace, '--ignore-not-found', '-o', 'name'],
+    then: [then],
+    absent: `${resource} is not there (already removed): ${absent}`,
+  };
+}
+
 function workloadActions(agent: Agent): Action[] {
   const ns = agent.namespace;
+  const resource = workloadResource(agent);
   switch (agent.workload.kind) {
     case 'deployment':
-      return [kubectl('scale', `deployment/${agent.name}`, '-n', ns, '--replicas=0')];
+      return [
+        ifWorkloadPresent(agent, kubectl('scale', resource, '-n', ns, '--replicas=0'), 'nothing to scale'),
+      ];
     case 'job':
       // Suspending a Job deletes its running pods; the Job stays for review.
-      return [kubectl('patch', `job/${agent.name}`, '-n', ns, '--type', 'merge', '-p', SUSPEND)];
+      return [
+        ifWorkloadPresent(
+          agent,
+          kubectl('patch', resource, '-n', ns, '--type', 'merge', '-p', SUSPEND),
+          'nothing to suspend',
+        ),
+      ];
     case 'cronjob':
       return [
-        kubectl('patch', `cronjob/${agent.name}`, '-n', ns, '--type', 'merge', '-p', SUSPEND),
-        // Suspending the CronJob stops new runs only; its running Jobs carry the agent's label.
+        ifWorkloadPresent(
+          agent,
+          kubectl('patch', resource, '-n', ns, '--type', 'merge', '-p', SUSPEND),
+          'nothing to suspend',
+        ),
+        // Suspending the CronJob stops new runs only; its running Jobs carry the agent's label (and
+        // may outlive a deleted CronJob, so they are listed whether it exists or not).
         {
           kind: 'each',
           list: [[KUBECTL], 'get', 'jobs', '-n', ns, '-l', agentPodSelector(agent), '-o', 'name'],
@@ -225,24 +272,55 @@ export function killPlan(fleet: Fleet, agent: Agent): KillPlan {
             ),
     },
   ];
+  steps.push({
+    id: 'serviceaccount',
+    title: 'delete ServiceAccount (invalidates every token issued for it)',
+    // TokenRequest tokens are bound to the ServiceAccount's UID: deleting it invalidates every token
+    // issued for it at once (the pods' own and those Vault issued), which the RoleBinding removal alone
+    // does not: a leaked token regains its rights if the RoleBindings come back before it expires. Here,
+    // before the Vault step, because Vault's Kubernetes auth checks a login JWT with a TokenReview: from
+    // now on no still-valid vault-audience token can log in again, even if the Vault step fails.
+    // GitOps recreates the ServiceAccount, with a new UID, so no old token comes back to life.
+    actions: [
+      kubectl('delete', 'serviceaccount', agent.name, '-n', ns, '--ignore-not-found', '--wait=false'),
+    ],
+  });
   // An agent without Vault paths has no Vault role and no leases: the step does not exist for it.
   if (usesVault(agent)) {
     const layout = agentVaultLayout(fleet, agent);
+    const vault = (method: 'DELETE' | 'PUT', path: string): Action => ({
+      kind: 'vault',
+      method,
+      path,
+      operatorPolicy: layout.operatorPolicy,
+    });
     steps.push({
       id: 'vault',
-      title: 'revoke Vault leases (this agent only)',
-      actions: [layout.authLeasePrefix, layout.credsLeasePrefix].map((prefix) => ({
-        kind: 'vault-revoke',
-        prefix,
-        operatorPolicy: layout.operatorPolicy,
-      })),
+      title: 'delete Vault roles, revoke leases (this agent only)',
+      actions: [
+        // The roles go first, so nothing new is issued after the revoke (a login or a credential
+        // request between the two would otherwise outlive it). Vault answers 204 for a role that is
+        // already gone, so a second run succeeds too.
+        vault('DELETE', `auth/${layout.authMount}/role/${layout.authRole}`),
+        vault('DELETE', `${layout.secretsMount}/roles/${layout.secretsRole}`),
+        ...[layout.authLeasePrefix, layout.credsLeasePrefix].map((prefix) =>
+          vault('PUT', `sys/leases/revoke-prefix/${prefix}`),
+        ),
+      ],
     });
   }
-  const workloadResource = `${agent.workload.kind}/${agent.name}`;
   steps.push({
     id: 'record',
     title: 'record who engaged it and why',
-    actions: [annotate(workloadResource, agent), annotate(`serviceaccount/${agent.name}`, agent)],
+    // On the workload only: the ServiceAccount is gone (step 5). When the workload is gone too, who
+    // and why are still recorded in the agent's AG601 constraint entry (step 1).
+    actions: [
+      ifWorkloadPresent(
+        agent,
+        annotate(workloadResource(agent), agent),
+        'who and why are recorded in the AG601 constraint entry (step 1)',
+      ),
+    ],
   });
   return {
     agent: agent.name,

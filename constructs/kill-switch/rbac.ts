@@ -16,9 +16,9 @@ export interface RunnerRule {
 }
 
 export interface RunnerRbac {
-  /** Cluster-scoped: merge-patch this agent's entry into the kill-switch constraint (step 1). */
+  /** Cluster-scoped: read and merge-patch this agent's entry into the kill-switch constraint (step 1). */
   readonly cluster: readonly RunnerRule[];
-  /** In the agent's namespace: relabel pods, stop the workload, annotate it and its ServiceAccount. */
+  /** In the agent's namespace: relabel pods, stop and annotate the workload, delete the ServiceAccount. */
   readonly agentNamespace: readonly RunnerRule[];
   /** In each target namespace: delete the agent's RoleBinding. */
   readonly targetNamespace: readonly RunnerRule[];
@@ -59,18 +59,20 @@ export function runnerRbac(agent: Agent): RunnerRbac {
         apiGroups: [group.join('.')],
         resources: [resource],
         resourceNames: [constraint.name],
-        verbs: ['patch'],
+        // `kubectl patch` reads the object before patching it (and fails without `get`).
+        verbs: ['get', 'patch'],
       },
     ],
     agentNamespace: [
       // `kubectl label -l` lists the agent's pods, reads each, then patches its labels.
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch'] },
       ...workloadRules(agent),
+      // `kubectl delete` with a name deletes without reading first.
       {
         apiGroups: [''],
         resources: ['serviceaccounts'],
         resourceNames: [agent.name],
-        verbs: ['get', 'patch'],
+        verbs: ['delete'],
       },
     ],
     targetNamespace: [

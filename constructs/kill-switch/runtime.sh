@@ -134,20 +134,21 @@ end_step() {
   STEP_RESULTS+=("$STEP_OK")
 }
 
-# Revokes every lease under one prefix. The token goes to curl through a file descriptor, never on
-# its command line (which other users of the machine could read), and is never printed.
-vault_revoke() {
-  local prefix=$1 policy=$2 url
-  url="${VAULT_ADDR%/}/v1/sys/leases/revoke-prefix/$prefix"
-  printf '+ curl --request PUT --header "X-Vault-Token: $VAULT_TOKEN" %q\n' "$url"
+# One Vault API call (deleting a role, revoking a lease prefix). The token goes to curl through a file
+# descriptor, never on its command line (which other users of the machine could read), and is never
+# printed.
+vault_call() {
+  local method=$1 path=$2 policy=$3 url
+  url="${VAULT_ADDR%/}/v1/$path"
+  printf '+ curl --request %s --header "X-Vault-Token: $VAULT_TOKEN" %q\n' "$method" "$url"
   [ "$DRY_RUN" = 1 ] && return 0
   if [ -z "${VAULT_TOKEN:-}" ]; then
     failed "VAULT_TOKEN is not set: export a token carrying the Vault policy $policy (nothing else is needed)"
     return
   fi
-  curl --silent --show-error --fail-with-body --max-time 30 --request PUT \
+  curl --silent --show-error --fail-with-body --max-time 30 --request "$method" \
     --header @<(printf 'X-Vault-Token: %s\n' "$VAULT_TOKEN"; [ -z "${VAULT_NAMESPACE:-}" ] || printf 'X-Vault-Namespace: %s\n' "$VAULT_NAMESPACE") \
-    "$url" || failed "curl exited $? revoking $prefix"
+    "$url" || failed "curl exited $? on $method $path"
 }
 
 summary() {

@@ -25,14 +25,39 @@ export function renderWord(word: Word): string {
 
 const command = (argv: readonly Word[]): string => argv.map(renderWord).join(' ');
 
+/** A command for a failure message: its literal words, `…` for runtime values, without kubectl. */
+const describe = (argv: readonly Word[]): string =>
+  argv
+    .slice(1)
+    .map((w) => (typeof w === 'string' ? w : '…'))
+    .join(' ');
+
 function renderAction(action: Action): string[] {
   switch (action.kind) {
     case 'run':
       return [`run ${command(action.argv)}`];
     case 'note':
       return [`note ${shellQuote(action.text)}`];
-    case 'vault-revoke':
-      return [`vault_revoke ${shellQuote(action.prefix)} ${shellQuote(action.operatorPolicy)}`];
+    case 'vault':
+      return [
+        `vault_call ${shellQuote(action.method)} ${shellQuote(action.path)} ${shellQuote(action.operatorPolicy)}`,
+      ];
+    case 'if-present':
+      return [
+        `show ${command(action.lookup)}`,
+        // A dry run shows what would run on a present object; run() itself only prints then.
+        'if [ "$DRY_RUN" = 1 ]; then',
+        ...action.then.flatMap(renderAction).map((l) => `  ${l}`),
+        `elif FOUND=$(${command(action.lookup)}); then`,
+        '  if [ -n "$FOUND" ]; then',
+        ...action.then.flatMap(renderAction).map((l) => `    ${l}`),
+        '  else',
+        `    note ${shellQuote(action.absent)}`,
+        '  fi',
+        'else',
+        `  failed ${shellQuote(`lookup failed: ${describe(action.lookup)}`)}`,
+        'fi',
+      ];
     case 'each':
       return [
         `show ${command(action.list)}`,
@@ -44,12 +69,7 @@ function renderAction(action: Action): string[] {
         `    [ -z "$ITEM" ] || run ${command(action.each)}`,
         '  done <<<"$LISTED"',
         'else',
-        `  failed ${shellQuote(
-          `listing failed: ${action.list
-            .slice(1)
-            .map((w) => (typeof w === 'string' ? w : '…'))
-            .join(' ')}`,
-        )}`,
+        `  failed ${shellQuote(`listing failed: ${describe(action.list)}`)}`,
         'fi',
       ];
   }

@@ -1,8 +1,10 @@
 /**
  * Recording fakes of `kubectl` and `curl` for running the generated kill-switch scripts under real
  * bash: each call appends its argv as one JSON line to a shared log, so the order across tools is
- * kept. A kubectl subcommand named in FAKE_KUBECTL_FAIL (comma-separated) exits 1; `kubectl get`
- * prints FAKE_KUBECTL_GET_OUTPUT. The fake curl also records the headers it was given through
+ * kept. A kubectl subcommand named in FAKE_KUBECTL_FAIL (comma-separated) exits 1; `kubectl get` of
+ * one named object (`get kind/name`) prints that name, as `-o name` does, or nothing (like
+ * `--ignore-not-found` for a missing object) when it is listed in FAKE_KUBECTL_GONE (comma-separated);
+ * any other `kubectl get` (a listing) prints FAKE_KUBECTL_GET_OUTPUT. The fake curl also records the headers it was given through
  * `--header @file`, to prove the Vault token never appears on a command line.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +27,9 @@ if (tool === 'kubectl') {
     process.stderr.write('fake kubectl: ' + argv[0] + ' refused\\n');
     process.exit(1);
   }
-  if (argv[0] === 'get') process.stdout.write(process.env.FAKE_KUBECTL_GET_OUTPUT || '');
+  if (argv[0] === 'get' && argv[1].includes('/')) {
+    if (!(process.env.FAKE_KUBECTL_GONE || '').split(',').includes(argv[1])) process.stdout.write(argv[1] + '\\n');
+  } else if (argv[0] === 'get') process.stdout.write(process.env.FAKE_KUBECTL_GET_OUTPUT || '');
 }
 `;
 

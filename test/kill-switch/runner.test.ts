@@ -130,7 +130,7 @@ describe('in-cluster kill-switch runners', () => {
         apiGroups: ['constraints.gatekeeper.sh'],
         resources: ['agentguardkillswitch'],
         resourceNames: ['agentguard-kill-switch'],
-        verbs: ['patch'],
+        verbs: ['get', 'patch'],
       },
     ]);
     expect(find('ClusterRoleBinding', RBAC)).toMatchObject({
@@ -151,11 +151,12 @@ describe('in-cluster kill-switch runners', () => {
         resourceNames: ['release-bot'],
         verbs: ['get', 'patch'],
       },
+      // Deleting the ServiceAccount invalidates every token issued for it (step 5).
       {
         apiGroups: [''],
         resources: ['serviceaccounts'],
         resourceNames: ['release-bot'],
-        verbs: ['get', 'patch'],
+        verbs: ['delete'],
       },
     ]);
     expect(find('Role', RBAC, 'shop').rules).toEqual([
@@ -197,7 +198,11 @@ describe('in-cluster kill-switch runners', () => {
       for (const verb of ['create', 'escalate', 'bind', 'impersonate', 'deletecollection', 'update']) {
         expect(r.verbs).not.toContain(verb);
       }
-      if (r.verbs.includes('delete')) expect(r.resources).toEqual(['rolebindings']);
+      // Deletes only of the agent's RoleBindings and ServiceAccount, each by name.
+      if (r.verbs.includes('delete')) {
+        expect([['rolebindings'], ['serviceaccounts']]).toContainEqual(r.resources);
+        expect(r.resourceNames).toHaveLength(1);
+      }
     }
   });
 

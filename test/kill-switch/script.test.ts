@@ -31,7 +31,8 @@ const annotate = (resource: string, ns: string, by: string, reason: string) => [
   `agentguard.dev/kill-switch-reason=${reason}`,
 ];
 
-const revoke = (prefix: string) => ({
+/** One curl call of the Vault step, as the fake curl records it. */
+const vault = (method: 'DELETE' | 'PUT', path: string) => ({
   tool: 'curl',
   argv: [
     '--silent',
@@ -40,12 +41,18 @@ const revoke = (prefix: string) => ({
     '--max-time',
     '30',
     '--request',
-    'PUT',
+    method,
     '--header',
     expect.stringMatching(/^@\/dev\/fd\/\d+$/),
-    `http://vault.vault.svc:8200/v1/sys/leases/revoke-prefix/${prefix}`,
+    `http://vault.vault.svc:8200/v1/${path}`,
   ],
   headerFile: 'X-Vault-Token: operator-token\n',
+});
+
+/** The lookup that guards every action on the workload: it may be gone (a finished Job). */
+const lookup = (resource: string, ns: string) => ({
+  tool: 'kubectl',
+  argv: ['get', resource, '-n', ns, '--ignore-not-found', '-o', 'name'],
 });
 
 const summaryLines = (run: ScriptRun) => run.stdout.split('\n').filter((l) => /^ {2}(ok|FAILED) /.test(l));
@@ -88,6 +95,7 @@ describe('kill-<agent>.sh', () => {
           '--overwrite',
         ],
       },
+      lookup('deployment/release-bot', 'agents-release'),
       { tool: 'kubectl', argv: ['scale', 'deployment/release-bot', '-n', 'agents-release', '--replicas=0'] },
       {
         tool: 'kubectl',
@@ -101,21 +109,28 @@ describe('kill-<agent>.sh', () => {
           '--wait=false',
         ],
       },
-      revoke('auth/kubernetes-release-bot/login'),
-      revoke('kubernetes/creds/agentguard-release-bot'),
+      {
+        tool: 'kubectl',
+        argv: [
+          'delete',
+          'serviceaccount',
+          'release-bot',
+          '-n',
+          'agents-release',
+          '--ignore-not-found',
+          '--wait=false',
+        ],
+      },
+      // The roles first, so nothing new is issued after the revoke.
+      vault('DELETE', 'auth/kubernetes-release-bot/role/release-bot'),
+      vault('DELETE', 'kubernetes/roles/agentguard-release-bot'),
+      vault('PUT', 'sys/leases/revoke-prefix/auth/kubernetes-release-bot/login'),
+      vault('PUT', 'sys/leases/revoke-prefix/kubernetes/creds/agentguard-release-bot'),
+      lookup('deployment/release-bot', 'agents-release'),
       {
         tool: 'kubectl',
         argv: annotate(
           'deployment/release-bot',
-          'agents-release',
-          'alice@shop.example',
-          'deleting prod configmaps',
-        ),
-      },
-      {
-        tool: 'kubectl',
-        argv: annotate(
-          'serviceaccount/release-bot',
           'agents-release',
           'alice@shop.example',
           'deleting prod configmaps',
@@ -130,8 +145,9 @@ describe('kill-<agent>.sh', () => {
       '  ok      2. network cut (pods out of every allow policy)',
       '  ok      3. scale to zero / suspend (deployment)',
       '  ok      4. delete RoleBindings',
-      '  ok      5. revoke Vault leases (this agent only)',
-      '  ok      6. record who engaged it and why',
+      '  ok      5. delete ServiceAccount (invalidates every token issued for it)',
+      '  ok      6. delete Vault roles, revoke leases (this agent only)',
+      '  ok      7. record who engaged it and why',
     ]);
     expect(run.stdout).toContain('Next: engage the switch in the fleet too');
   });
@@ -143,13 +159,14 @@ describe('kill-<agent>.sh', () => {
     });
     expect(run.status).toBe(0);
     const ns = ['-n', 'agents-batch'];
-    expect(kubectlCalls(run).slice(2, 6)).toEqual([
+    expect(kubectlCalls(run).slice(2, 7)).toEqual([
+      ['get', 'cronjob/batch-scaler', ...ns, '--ignore-not-found', '-o', 'name'],
       ['patch', 'cronjob/batch-scaler', ...ns, '--type', 'merge', '-p', SUSPEND],
       ['get', 'jobs', ...ns, '-l', 'agentguard.dev/agent=batch-scaler', '-o', 'name'],
       ['patch', 'job.batch/batch-scaler-29000001', ...ns, '--type', 'merge', '-p', SUSPEND],
       ['patch', 'job.batch/batch-scaler-29000016', ...ns, '--type', 'merge', '-p', SUSPEND],
     ]);
-    expect(kubectlCalls(run)[6]).toEqual([
+    expect(kubectlCalls(run)[7]).toEqual([
       'delete',
       'rolebinding',
       'agentguard-batch-scaler',
@@ -158,7 +175,10 @@ describe('kill-<agent>.sh', () => {
       '--ignore-not-found',
       '--wait=false',
     ]);
-    expect(kubectlCalls(run)[7][1]).toBe('cronjob/batch-scaler');
+    expect(kubectlCalls(run).slice(-2)).toEqual([
+      ['get', 'cronjob/batch-scaler', ...ns, '--ignore-not-found', '-o', 'name'],
+      annotate('cronjob/batch-scaler', 'agents-batch', 'alice@shop.example', 'deleting prod configmaps'),
+    ]);
   });
 
   it('cronjob agent with no running Jobs: lists, patches nothing more, succeeds', () => {
@@ -171,15 +191,17 @@ describe('kill-<agent>.sh', () => {
     const run = fakes.run(scriptOf(exampleAgent('capacity-report')), WHO);
     expect(run.status).toBe(0);
     expect(run.calls.map((c) => c.tool)).not.toContain('curl');
-    expect(kubectlCalls(run).map((a) => a.slice(0, 2))).toEqual([
-      ['patch', CONSTRAINT[0]],
-      ['label', 'pods'],
-      ['patch', 'job/capacity-report'],
-      ['delete', 'rolebinding'],
-      ['annotate', 'job/capacity-report'],
-      ['annotate', 'serviceaccount/capacity-report'],
+    expect(kubectlCalls(run).map((a) => a.slice(0, 3))).toEqual([
+      ['patch', CONSTRAINT[0], CONSTRAINT[1]],
+      ['label', 'pods', '-n'],
+      ['get', 'job/capacity-report', '-n'],
+      ['patch', 'job/capacity-report', '-n'],
+      ['delete', 'rolebinding', 'agentguard-capacity-report'],
+      ['delete', 'serviceaccount', 'capacity-report'],
+      ['get', 'job/capacity-report', '-n'],
+      ['annotate', 'job/capacity-report', '-n'],
     ]);
-    expect(kubectlCalls(run)[2]).toEqual([
+    expect(kubectlCalls(run)[3]).toEqual([
       'patch',
       'job/capacity-report',
       '-n',
@@ -189,12 +211,55 @@ describe('kill-<agent>.sh', () => {
       '-p',
       SUSPEND,
     ]);
-    expect(summaryLines(run)).toHaveLength(5);
+    expect(summaryLines(run)).toHaveLength(6);
+  });
+
+  it('job agent whose Job is already gone (ttlSecondsAfterFinished): steps 3 and 6 skip it and succeed', () => {
+    const run = fakes.run(scriptOf(exampleAgent('capacity-report')), WHO, {
+      FAKE_KUBECTL_GONE: 'job/capacity-report',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    // Looked up, never patched nor annotated: a patch of a missing Job would fail with NotFound.
+    expect(
+      kubectlCalls(run)
+        .filter((a) => a[1] === 'job/capacity-report')
+        .map((a) => a[0]),
+    ).toEqual(['get', 'get']);
+    expect(run.stdout).toContain(
+      '  job/capacity-report is not there (already removed): nothing to suspend\n',
+    );
+    expect(run.stdout).toContain(
+      '  job/capacity-report is not there (already removed): who and why are recorded in the AG601 constraint entry (step 1)\n',
+    );
+    expect(summaryLines(run).every((l) => l.startsWith('  ok '))).toBe(true);
+    expect(summaryLines(run)).toHaveLength(6);
+  });
+
+  it('a deployment or CronJob that is gone is skipped the same way; the CronJob runs are still listed', () => {
+    const deployment = fakes.run(scriptOf(exampleAgent('release-bot')), WHO, {
+      VAULT_TOKEN: 't',
+      FAKE_KUBECTL_GONE: 'deployment/release-bot',
+    });
+    expect(deployment.status).toBe(0);
+    expect(kubectlCalls(deployment).map((a) => a[0])).not.toContain('scale');
+    expect(kubectlCalls(deployment).map((a) => a[0])).not.toContain('annotate');
+    const cron = fakes.run(scriptOf(exampleAgent('batch-scaler')), WHO, {
+      VAULT_TOKEN: 't',
+      FAKE_KUBECTL_GONE: 'cronjob/batch-scaler',
+      FAKE_KUBECTL_GET_OUTPUT: 'job.batch/batch-scaler-29000001\n',
+    });
+    expect(cron.status).toBe(0);
+    expect(
+      kubectlCalls(cron)
+        .filter((a) => a[0] === 'patch')
+        .map((a) => a[1]),
+    ).toEqual([CONSTRAINT[0], 'job.batch/batch-scaler-29000001']);
   });
 
   it('deletes the RoleBinding in every target namespace (cost-analyst: payments and shop)', () => {
     const run = fakes.run(scriptOf(exampleAgent('cost-analyst')), WHO, { VAULT_TOKEN: 't' });
-    expect(kubectlCalls(run).filter((a) => a[0] === 'delete')).toEqual(
+    expect(kubectlCalls(run).filter((a) => a[0] === 'delete' && a[1] === 'rolebinding')).toEqual(
       ['payments', 'shop'].map((ns) => [
         'delete',
         'rolebinding',
@@ -228,11 +293,15 @@ describe('kill-<agent>.sh', () => {
     expect(run.calls.map((c) => `${c.tool} ${c.argv[0]}`)).toEqual([
       'kubectl patch',
       'kubectl label',
+      'kubectl get',
       'kubectl scale',
+      'kubectl delete',
       'kubectl delete',
       'curl --silent',
       'curl --silent',
-      'kubectl annotate',
+      'curl --silent',
+      'curl --silent',
+      'kubectl get',
       'kubectl annotate',
     ]);
     expect(run.stderr).toContain('fake kubectl: label refused');
@@ -241,24 +310,25 @@ describe('kill-<agent>.sh', () => {
       '  FAILED  2. network cut (pods out of every allow policy)',
       '  ok      3. scale to zero / suspend (deployment)',
       '  ok      4. delete RoleBindings',
-      '  ok      5. revoke Vault leases (this agent only)',
-      '  ok      6. record who engaged it and why',
+      '  ok      5. delete ServiceAccount (invalidates every token issued for it)',
+      '  ok      6. delete Vault roles, revoke leases (this agent only)',
+      '  ok      7. record who engaged it and why',
     ]);
-    expect(run.stdout).toContain('1 of 6 steps FAILED');
+    expect(run.stdout).toContain('1 of 7 steps FAILED');
   });
 
   it('without VAULT_TOKEN: the Vault step fails with the policy to use, the others still run', () => {
     const run = fakes.run(scriptOf(exampleAgent('release-bot')), WHO);
     expect(run.status).toBe(1);
     expect(run.calls.map((c) => c.tool)).not.toContain('curl');
-    expect(kubectlCalls(run)).toHaveLength(6);
+    expect(kubectlCalls(run)).toHaveLength(8);
     expect(run.stderr).toContain(
       'VAULT_TOKEN is not set: export a token carrying the Vault policy agentguard-kill-switch-release-bot',
     );
-    expect(summaryLines(run)[4]).toBe('  FAILED  5. revoke Vault leases (this agent only)');
+    expect(summaryLines(run)[5]).toBe('  FAILED  6. delete Vault roles, revoke leases (this agent only)');
   });
 
-  it('a failed listing of a CronJob run fails its step, not the script', () => {
+  it('a failed lookup or listing (not an absence) fails its step, not the script', () => {
     const run = fakes.run(scriptOf(exampleAgent('batch-scaler')), WHO, {
       VAULT_TOKEN: 't',
       FAKE_KUBECTL_FAIL: 'get',
@@ -266,15 +336,18 @@ describe('kill-<agent>.sh', () => {
     expect(run.status).toBe(1);
     expect(summaryLines(run).filter((l) => l.includes('FAILED'))).toEqual([
       '  FAILED  3. scale to zero / suspend (cronjob)',
+      '  FAILED  7. record who engaged it and why',
     ]);
+    expect(run.stderr).toContain('failed: lookup failed: get cronjob/batch-scaler -n agents-batch');
+    expect(run.stderr).toContain('failed: listing failed: get jobs -n agents-batch');
     expect(kubectlCalls(run).map((a) => a[0])).toEqual([
       'patch',
       'label',
-      'patch',
+      'get',
       'get',
       'delete',
-      'annotate',
-      'annotate',
+      'delete',
+      'get',
     ]);
   });
 
@@ -344,7 +417,7 @@ describe('kill-<agent>.sh', () => {
       KUBECTL: `${fakes.bin}/kubectl`,
     });
     expect(run.status).toBe(0);
-    expect(kubectlCalls(run)).toHaveLength(6);
+    expect(kubectlCalls(run)).toHaveLength(8);
   });
 
   it('hostile who and why are data, never code: exact round trip through JSON and annotations', () => {

@@ -4,14 +4,12 @@
  *
  * Logging in: there is no Kubernetes cluster here, so the agents' Kubernetes auth logins are real
  * OpenBao logins on the applied roles, with the TokenReview call (the only part that needs a cluster)
- * answered by a small HTTP endpoint in this test that accepts exactly the JWTs the test minted. Every
+ * answered by a small HTTP endpoint (./token-review.ts) that accepts exactly the JWTs the test minted. Every
  * scope probe is repeated with a second, independent route: a token created through OpenBao's token
  * auth with the same policy and no default policy.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineFleet } from '../../lib/fleet/validate';
@@ -21,6 +19,7 @@ import { agentVaultModel, renderPolicyHcl } from '../../lib/vault';
 import { vaultStackJson } from '../../synth/vault';
 import { DIGEST } from '../support/fleets';
 import { OpenBao, tofu } from './openbao';
+import { TokenReviewer } from './token-review';
 
 jest.setTimeout(120_000);
 
@@ -62,59 +61,11 @@ const FLEET: Fleet = defineFleet({
   },
 });
 
-/** Unsigned-looking ServiceAccount JWTs; only the test's TokenReview endpoint vouches for them. */
-const minted = new Map<string, { namespace: string; name: string }>();
-function serviceAccountJwt(namespace: string, name: string, audience = 'vault'): string {
-  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const jwt = [
-    b64({ alg: 'RS256', kid: 'e2e' }),
-    b64({
-      iss: 'https://kubernetes.default.svc',
-      aud: [audience],
-      sub: `system:serviceaccount:${namespace}:${name}`,
-      iat: now,
-      nbf: now,
-      exp: now + 600,
-      'kubernetes.io': { namespace, serviceaccount: { name, uid: `uid-${namespace}-${name}` } },
-    }),
-    Buffer.from(`sig-${minted.size}`).toString('base64url'),
-  ].join('.');
-  minted.set(jwt, { namespace, name });
-  return jwt;
-}
-
-function tokenReviewServer(): Promise<Server> {
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const review = JSON.parse(raw || '{}');
-      const who = minted.get(review.spec?.token);
-      res.setHeader('Content-Type', 'application/json');
-      res.end(
-        JSON.stringify({
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenReview',
-          status: who
-            ? {
-                authenticated: true,
-                audiences: review.spec.audiences ?? ['vault'],
-                user: {
-                  username: `system:serviceaccount:${who.namespace}:${who.name}`,
-                  uid: `uid-${who.namespace}-${who.name}`,
-                },
-              }
-            : { authenticated: false, error: 'unknown token' },
-        }),
-      );
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const serviceAccountJwt = (namespace: string, name: string, audience?: string) =>
+  reviewer.jwt(namespace, name, audience);
 
 let bao: OpenBao;
-let reviewer: Server;
+let reviewer: TokenReviewer;
 const work = mkdtempSync(join(tmpdir(), 'agentguard-vault-e2e-'));
 
 async function login(mount: string, role: string, jwt: string) {
@@ -139,7 +90,7 @@ async function policyToken(policy: string): Promise<string> {
 
 beforeAll(async () => {
   bao = await OpenBao.start('e2e-root-token');
-  reviewer = await tokenReviewServer();
+  reviewer = await TokenReviewer.start();
   execFileSync(
     'openssl',
     [
@@ -171,7 +122,7 @@ beforeAll(async () => {
       '-auto-approve',
       '-no-color',
       `-var=vault_address=${bao.address}`,
-      `-var=kubernetes_host=http://127.0.0.1:${(reviewer.address() as AddressInfo).port}`,
+      `-var=kubernetes_host=${reviewer.url}`,
       `-var=kubernetes_ca_cert=${readFileSync(join(work, 'ca.pem'), 'utf8')}`,
       '-var=kubernetes_disable_local_ca_jwt=true',
     ],
@@ -192,7 +143,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   bao?.stop();
-  await new Promise((r) => (reviewer ? reviewer.close(r) : r(undefined)));
+  await reviewer?.close();
   rmSync(work, { recursive: true, force: true });
 });
 

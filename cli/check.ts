@@ -1,6 +1,6 @@
 /** `agentguard check`: the offline what-if check (policies/check.ts) on manifests or AdmissionReviews. */
 import { Option, type Command } from 'commander';
-import { InputError, readReviewInputs, type ReviewInput } from '../lib/admission/input';
+import { DEFAULT_NAMESPACE, InputError, readReviewInputs, type ReviewInput } from '../lib/admission/input';
 import { userInfoFor } from '../lib/admission/request';
 import { loadFleetFile } from '../lib/fleet/load';
 import type { Fleet } from '../lib/fleet/schema';
@@ -14,6 +14,7 @@ export const DEFAULT_USER = 'kubernetes-admin';
 interface CheckFlags {
   readonly fleet: string;
   readonly as: string;
+  readonly namespace: string;
   readonly output: 'text' | 'json';
 }
 
@@ -66,25 +67,39 @@ export function checkCommand(program: Command): void {
       'who creates the manifests: a username, or an agent name of the fleet for its ServiceAccount',
       DEFAULT_USER,
     )
+    .option(
+      '-n, --namespace <namespace>',
+      'namespace of manifests without metadata.namespace, as kubectl apply -n',
+      DEFAULT_NAMESPACE.name,
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',
       `
 Manifests are reviewed as CREATE requests by --as (default ${DEFAULT_USER}, no agent: only object
-rules such as AG701 apply). AdmissionReview files (admission.k8s.io/v1) are reviewed as they are.
+rules such as AG701 apply). Namespaced objects without metadata.namespace are created in --namespace
+(default ${DEFAULT_NAMESPACE.name}, like kubectl); one naming another namespace than an explicit
+--namespace is bad input, as in kubectl. Cluster-scoped kinds (a built-in table) get no namespace;
+any other kind is taken as namespaced. AdmissionReview files (admission.k8s.io/v1) are reviewed as
+they are.
 --output json prints one JSON object per reviewed object per line:
   {"file", "document", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
 
-Exit codes: 0 all allowed; 1 something denied, or an invalid fleet; 2 usage or bad input.`,
+Exit codes: 0 all allowed; 1 something denied, or an invalid fleet (it reads, but fails validation);
+2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file).`,
     )
-    .action(async (files: string[], flags: CheckFlags) => {
+    .action(async (files: string[], flags: CheckFlags, command: Command) => {
       const fleet = loadFleetFile(flags.fleet);
       const user = userInfoFor(resolveUser(fleet, flags.as));
+      const target = {
+        name: flags.namespace,
+        explicit: command.getOptionValueSource('namespace') === 'cli',
+      };
       const inputs: ReviewInput[] = [];
       const problems: string[] = [];
       for (const file of files) {
         try {
-          inputs.push(...readReviewInputs(file, user));
+          inputs.push(...readReviewInputs(file, user, target));
         } catch (error) {
           if (!(error instanceof InputError)) throw error;
           problems.push(error.message);

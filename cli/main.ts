@@ -3,7 +3,7 @@
  * library functions; exit codes are conventional (see cli/output.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { FleetValidationError } from '../lib/fleet/errors';
+import { FleetValidationError, UnreadableFileError } from '../lib/fleet/errors';
 import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
@@ -36,7 +36,8 @@ export async function run(argv: readonly string[]): Promise<void> {
 function exitCodeOf(error: unknown): number {
   // Commander has already printed its message (or the help text, which exits 0).
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  if (error instanceof UsageError) {
+  // A fleet or lock that cannot be read is bad input (2); one that reads but is invalid is a finding (1).
+  if (error instanceof UsageError || error instanceof UnreadableFileError) {
     err(`agentguard: ${error.message}`);
     return EXIT.usage;
   }

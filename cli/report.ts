@@ -38,7 +38,7 @@ export function reportCommand(program: Command): void {
     .option('-o, --out <file>', 'write the Markdown to this file (atomically) instead of stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 written; 1 an invalid fleet; 2 usage (an unknown --agent, an unknown flag).',
+      '\nExit codes: 0 written; 1 an invalid fleet; 2 usage or bad input (an unknown --agent or flag, a missing or unreadable fleet file).',
     )
     .action((flags: ReportFlags) => {
       const fleet = loadFleetFile(flags.fleet);

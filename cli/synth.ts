@@ -4,8 +4,9 @@ import { FleetValidationError } from '../lib/fleet/errors';
 import { lockFileFor } from '../lib/fleet/lock';
 import { formatTable } from '../lib/text-table';
 import { synth } from '../synth/synth';
+import { OUTPUT_MARKER, UnsafeOutputError } from '../synth/write';
 import type { SynthSummary } from '../synth/summary';
-import { EXIT, err, out } from './output';
+import { EXIT, err, out, UsageError } from './output';
 
 interface SynthFlags {
   readonly fleet: string;
@@ -32,7 +33,11 @@ export function synthCommand(program: Command): void {
       'Validate a fleet, check its promotions against the lock, and write the GitOps tree atomically',
     )
     .option('-f, --fleet <file>', 'fleet file', 'examples/fleet.yaml')
-    .option('-o, --out <dir>', 'output folder (replaced atomically; unchanged on any error)', 'dist')
+    .option(
+      '-o, --out <dir>',
+      `output folder, replaced whole and atomically (unchanged on any error); it must be new, empty or written by synth (it has ${OUTPUT_MARKER}), and not hold the fleet, the lock or the working directory`,
+      'dist',
+    )
     .option(
       '--lock <file>',
       'promotion lock to check and update (default: <fleet stem>.lock.yaml beside the fleet)',
@@ -44,7 +49,7 @@ export function synthCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage.',
+      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet file or an unsafe --out (nothing written).',
     )
     .action((flags: SynthFlags) => {
       const lockFile = flags.lock ?? lockFileFor(flags.fleet);
@@ -52,6 +57,8 @@ export function synthCommand(program: Command): void {
       try {
         result = synth(flags.fleet, flags.out, { lockFile, frozenLock: flags.frozenLock });
       } catch (error) {
+        // Bad input, as an unknown flag is: exit 2 with the message naming the path and the fix.
+        if (error instanceof UnsafeOutputError) throw new UsageError(error.message);
         if (!(error instanceof FleetValidationError)) throw error;
         err(`${error.message}\nnothing was written to ${flags.out}/ and ${lockFile} is unchanged`);
         process.exitCode = EXIT.findings;

@@ -2,7 +2,9 @@
  * Synthesis as a library (`agentguard synth` is its command line): validates a fleet file, checks its
  * phase changes against the promotion lock beside it, writes its manifests to an output folder
  * atomically, then records the new phases in the lock. Bad input throws a FleetValidationError with
- * every error and its path; nothing is written, the lock included.
+ * every error and its path, an output folder that is not safe to replace (a file, a folder synth did
+ * not write, one holding the fleet, the lock or the working directory) an UnsafeOutputError; either
+ * way nothing is written, the lock included.
  */
 import { FleetValidationError, toFleetErrors } from '../lib/fleet/errors';
 import { readFleetFile } from '../lib/fleet/load';
@@ -10,7 +12,7 @@ import { lockFileFor, readLockFile, renderLock, type FleetLock } from '../lib/fl
 import { checkPromotions, lockChanges, nextLock } from '../lib/fleet/promotion';
 import { renderFleet } from './render';
 import { summarize, type SynthSummary } from './summary';
-import { writeAtomically, writeFileAtomically } from './write';
+import { checkOutputDir, withMarker, writeAtomically, writeFileAtomically, type KeptPath } from './write';
 
 export interface SynthOptions {
   /** The promotion lock to check against and update. @default `<fleet stem>.lock.yaml` beside the fleet */
@@ -48,14 +50,20 @@ export function loadCheckedFleet(fleetFile: string, lockFile = lockFileFor(fleet
 
 export function synth(fleetFile: string, outDir: string, options: SynthOptions = {}): SynthResult {
   const lockFile = options.lockFile ?? lockFileFor(fleetFile);
+  const keep: KeptPath[] = [
+    { path: fleetFile, what: 'the fleet file' },
+    { path: lockFile, what: 'the promotion lock' },
+  ];
+  // Checked first, so an unsafe --out fails before anything is read or written.
+  checkOutputDir(outDir, keep);
   const { fleet, lock, lockText } = loadCheckedFleet(fleetFile, lockFile);
   const next = nextLock(fleet, lock);
   const updated = renderLock(next);
   const lockChanged = updated !== lockText;
   if (lockChanged && options.frozenLock) throw frozenLockError(lockFile, lock, next);
 
-  const files = renderFleet(fleet);
-  writeAtomically(outDir, files);
+  const files = withMarker(renderFleet(fleet));
+  writeAtomically(outDir, files, keep);
   // After dist/: if writing the manifests failed, the record must not claim the new phases.
   if (lockChanged) writeFileAtomically(lockFile, updated);
   return {

@@ -1,13 +1,15 @@
 /**
- * Files to review: Kubernetes manifests (multi-document YAML or JSON; a `List` contributes its items),
- * each taken as a CREATE by one user, or AdmissionReview files (`admission.k8s.io/v1`), whose
- * `request` is used as is. Anything else is bad input: an InputError naming the file, the document and
- * the fix, raised before anything is evaluated.
+ * Files to review: Kubernetes manifests (multi-document YAML or JSON; a `List` or any `…List` kind with
+ * an `items` array contributes its items), each taken as a CREATE by one user in a namespace as
+ * `kubectl apply -n` would send it, or AdmissionReview files (`admission.k8s.io/v1`), whose `request`
+ * is used as is. Anything else is bad input: an InputError naming the file, the document and the fix,
+ * raised before anything is evaluated.
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { createRequest, type Manifest, type UserInfo } from './request';
+import { createRequest, groupVersion, type Manifest, type UserInfo } from './request';
+import { isClusterScoped } from './resources';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -18,6 +20,15 @@ export interface ReviewInput {
   /** The AdmissionRequest, as Gatekeeper receives it in `input.review`. */
   readonly request: Record<string, unknown>;
 }
+
+/** The namespace kubectl would send namespaced objects to (`-n`; kubectl's default is `default`). */
+export interface TargetNamespace {
+  readonly name: string;
+  /** Given on the command line: a manifest naming another namespace is then an error, as in kubectl. */
+  readonly explicit: boolean;
+}
+
+export const DEFAULT_NAMESPACE: TargetNamespace = { name: 'default', explicit: false };
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -65,7 +76,13 @@ function fromReview(file: string, document: number, review: Record<string, unkno
   return { file, document, request: parsed.data };
 }
 
-function fromDocument(file: string, document: number, value: unknown, user: UserInfo): ReviewInput[] {
+function fromDocument(
+  file: string,
+  document: number,
+  value: unknown,
+  user: UserInfo,
+  target: TargetNamespace,
+): ReviewInput[] {
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
@@ -74,17 +91,54 @@ function fromDocument(file: string, document: number, value: unknown, user: User
   }
   const object = parsed.data as Manifest;
   if (object.kind === 'AdmissionReview') return [fromReview(file, document, object)];
-  if (object.kind === 'List' && object.apiVersion === 'v1') {
-    const items = Array.isArray(object.items) ? object.items : [];
-    return items.flatMap((item) => fromDocument(file, document, item, user));
+  // kubectl expands any list (`v1 List`, `apps/v1 DeploymentList`, …) into its items; reviewing the
+  // list as one object would match no constraint and call a denied item "allowed".
+  if (object.kind.endsWith('List') && (object.kind === 'List' || 'items' in object)) {
+    if (object.items !== undefined && !Array.isArray(object.items)) {
+      throw new InputError(
+        `${where(file, document)}: ${object.kind} has items that are not a list; give items as a YAML sequence of objects`,
+      );
+    }
+    const items = (object.items ?? []) as unknown[];
+    return items.flatMap((item) => fromDocument(file, document, item, user, target));
   }
-  const { namespace, name } = object.metadata ?? {};
-  const seed = [file, document, object.apiVersion, object.kind, namespace, name].join('\n');
-  return [{ file, document, request: createRequest(object, user, seed) }];
+  const request = inNamespace(file, document, object, target);
+  const { namespace, name } = request.metadata ?? {};
+  const seed = [file, document, request.apiVersion, request.kind, namespace, name].join('\n');
+  return [{ file, document, request: createRequest(request, user, seed) }];
+}
+
+/**
+ * The object as the API server admits it: a namespaced object without a namespace gets the request's
+ * (-n, else `default`), one naming another namespace than an explicit -n is refused (kubectl: "the
+ * namespace from the provided object does not match"), and a cluster-scoped one has none.
+ */
+function inNamespace(file: string, document: number, object: Manifest, target: TargetNamespace): Manifest {
+  const own = object.metadata?.namespace;
+  const { metadata = {} } = object;
+  if (isClusterScoped(groupVersion(object.apiVersion).group, object.kind)) {
+    if (own === undefined) return object;
+    const rest = { ...metadata };
+    delete rest.namespace;
+    return { ...object, metadata: rest };
+  }
+  if (own !== undefined && own !== '') {
+    if (target.explicit && own !== target.name) {
+      throw new InputError(
+        `${where(file, document)}: ${object.kind} ${own}/${metadata.name ?? '(unnamed)'} is in namespace ${own}, not ${target.name} (--namespace); drop --namespace or the manifest's metadata.namespace, as kubectl requires`,
+      );
+    }
+    return object;
+  }
+  return { ...object, metadata: { ...metadata, namespace: target.name } };
 }
 
 /** Every review in one file, in document order. */
-export function readReviewInputs(file: string, user: UserInfo): ReviewInput[] {
+export function readReviewInputs(
+  file: string,
+  user: UserInfo,
+  target: TargetNamespace = DEFAULT_NAMESPACE,
+): ReviewInput[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -97,8 +151,10 @@ export function readReviewInputs(file: string, user: UserInfo): ReviewInput[] {
     );
   }
   const inputs: ReviewInput[] = [];
-  // JSON is YAML 1.2, so one parser reads both; `---` separates documents.
-  for (const [i, doc] of parseAllDocuments(text).entries()) {
+  // JSON is YAML 1.2, so one parser reads both; `---` separates documents. Merge keys (`<<`) are
+  // merged as kubectl (sigs.k8s.io/yaml) merges them: left literal, `<<: {privileged: true}` would
+  // hide a field the API server sees.
+  for (const [i, doc] of parseAllDocuments(text, { merge: true }).entries()) {
     const document = i + 1;
     const problem = doc.errors[0];
     if (problem) {
@@ -109,7 +165,7 @@ export function readReviewInputs(file: string, user: UserInfo): ReviewInput[] {
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
-    inputs.push(...fromDocument(file, document, value, user));
+    inputs.push(...fromDocument(file, document, value, user, target));
   }
   if (inputs.length === 0) {
     throw new InputError(

@@ -196,3 +196,23 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+/**
+ * A fleet or lock file that cannot be read at all (missing, a folder, no permission). Bad input, not
+ * an invalid fleet: the CLI exits 2 for it, 1 for a FleetValidationError, so CI can tell a wrong path
+ * from a rejected change.
+ */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: string | undefined,
+    detail: string,
+  ) {
+    super(
+      code === 'ENOENT'
+        ? `${file}: no such file; check the path`
+        : `${file}: cannot read (${detail}); check the path and its permissions`,
+    );
+    this.name = 'UnreadableFileError';
+  }
+}

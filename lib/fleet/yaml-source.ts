@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { FleetValidationError, type FleetError, type Locate, type PathSegment } from './errors';
+import { UnreadableFileError, type FleetError, type Locate, type PathSegment } from './errors';
 
 export type YamlSource = { ok: true; data: unknown; locate: Locate } | { ok: false; errors: FleetError[] };
 
@@ -35,10 +35,7 @@ export function readSourceFile(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FleetValidationError(
-      [{ path: '(file)', message: `cannot read: ${(err as Error).message}` }],
-      file,
-    );
+    throw new UnreadableFileError(file, (err as NodeJS.ErrnoException).code, (err as Error).message);
   }
 }
 

@@ -238,3 +238,161 @@ describe('bad input exits 2 with the file, the document and the fix; nothing is 
     expect(run.stderr).toContain("required option '-f, --fleet <file>' not specified");
   });
 });
+
+/**
+ * The request kubectl would send, not a literal reading of the file: merge keys merged, the namespace
+ * `-n` (or `default`) gives, any `…List` expanded. Each case was "allowed" where Gatekeeper denies.
+ */
+describe('manifests are reviewed as kubectl would send them', () => {
+  // The cost analyst's pod template, hardened in every way but one: the container is privileged.
+  const hardened = (
+    securityContext: string,
+    namespaceLine = '  namespace: agents-cost\n',
+  ) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cost-analyst
+${namespaceLine}spec:
+  selector: {matchLabels: {app: cost-analyst}}
+  template:
+    metadata: {labels: {app: cost-analyst}}
+    spec:
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: agent
+          image: registry.shop.example/agents/cost-analyst@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
+          securityContext:
+${securityContext}
+          resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 500m, memory: 512Mi}}
+`;
+  const base = `            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}`;
+  const privileged = `${base}\n            privileged: true`;
+  const json = (run: ReturnType<typeof agentguard>) =>
+    run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  const policies = (line: { violations: { policy: string }[] }) =>
+    [...new Set(line.violations.map((v) => v.policy))].sort();
+  const check = (...args: string[]) =>
+    agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', ...args]);
+
+  it('the fixture is hardened but for privileged: allowed without it, AG701 with it', () => {
+    const fine = check(file('hardened.yaml', hardened(base)));
+    expect(fine.stderr).toBe('');
+    expect(fine.status).toBe(0);
+    const run = check(file('privileged.yaml', hardened(privileged)));
+    expect(run.status).toBe(1);
+    expect(json(run)[0].violations).toEqual([
+      { policy: 'AG701', message: expect.stringContaining('container "agent" must not be privileged') },
+    ]);
+  });
+
+  it('a merge key (<<) setting privileged: true is merged, as kubectl merges it: AG701', () => {
+    const path = file('merge-privileged.yaml', hardened(`${base}\n            <<: {privileged: true}`));
+    const run = check(path);
+    expect(run.status).toBe(1);
+    expect(json(run)[0].violations).toEqual([
+      { policy: 'AG701', message: expect.stringContaining('must not be privileged') },
+    ]);
+  });
+
+  it('a merge key setting replicas past the cap is merged: AG401 for release-bot', () => {
+    const web = deployment(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT));
+    // A plain `<<` key (a quoted one is a literal key, to kubectl as to the yaml package).
+    const manifest = (merged: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: ${JSON.stringify(web.metadata)}\nspec: ${JSON.stringify(web.spec).replace(/^\{/, `{${merged}`)}\n`;
+    const run = check('--as', 'release-bot', file('merge-replicas.yaml', manifest('<<: {replicas: 50}, ')));
+    expect(run.status).toBe(1);
+    expect(policies(json(run)[0])).toEqual(['AG401']);
+    // The same Deployment within the cap is allowed: the merged replicas are what AG401 denies.
+    const within = check('--as', 'release-bot', file('merge-within.yaml', manifest('<<: {replicas: 3}, ')));
+    expect(within.status).toBe(0);
+  });
+
+  it('-n gives a namespace-less manifest its namespace: denied in agents-cost, allowed in default', () => {
+    const path = file('no-namespace.yaml', hardened(privileged, ''));
+    const inAgents = check('-n', 'agents-cost', path);
+    expect(inAgents.status).toBe(1);
+    const [denied] = json(inAgents);
+    expect(denied.object).toEqual({ kind: 'Deployment', namespace: 'agents-cost', name: 'cost-analyst' });
+    expect(policies(denied)).toEqual(['AG701']);
+    // kubectl's default namespace: AG701 covers agent namespaces only, so this is allowed.
+    const inDefault = check(path);
+    expect(inDefault.status).toBe(0);
+    expect(json(inDefault)[0]).toMatchObject({
+      object: { kind: 'Deployment', namespace: 'default', name: 'cost-analyst' },
+      allowed: true,
+    });
+  });
+
+  it('the object carries the namespace too, as the API server sets it before admission', () => {
+    const [input] = readReviewInputs(file('ns-object.yaml', hardened(base, '')), userInfoFor(HUMAN), {
+      name: 'agents-cost',
+      explicit: true,
+    });
+    expect(input.request.namespace).toBe('agents-cost');
+    expect((input.request.object as { metadata: { namespace: string } }).metadata.namespace).toBe(
+      'agents-cost',
+    );
+  });
+
+  it('a manifest namespace that differs from an explicit -n is bad input (exit 2), as in kubectl', () => {
+    const run = check('-n', 'shop', file('other-ns.yaml', hardened(privileged)));
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /other-ns\.yaml \(document 1\): Deployment agents-cost\/cost-analyst is in namespace agents-cost, not shop \(--namespace\)/,
+    );
+    // The same namespace given twice is fine.
+    expect(check('-n', 'agents-cost', file('same-ns.yaml', hardened(privileged))).status).toBe(1);
+  });
+
+  it('cluster-scoped kinds get no namespace from -n or their manifest; unknown kinds are namespaced', () => {
+    const path = file(
+      'scopes.yaml',
+      [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'agents-x' } },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'r', namespace: 'shop' },
+        },
+        {
+          apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+          kind: 'AgentGuardHardenedPods',
+          metadata: { name: 'c' },
+        },
+        { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } },
+      ]
+        .map((o) => JSON.stringify(o))
+        .join('\n---\n'),
+    );
+    const inputs = readReviewInputs(path, userInfoFor(HUMAN), { name: 'agents-cost', explicit: true });
+    expect(inputs.map((i) => i.request.namespace)).toEqual([undefined, undefined, undefined, 'agents-cost']);
+    expect((inputs[1].request.object as { metadata: object }).metadata).toEqual({ name: 'r' });
+  });
+
+  it('any …List with an items array is expanded: a DeploymentList with a privileged Deployment is denied', () => {
+    const list = `apiVersion: apps/v1\nkind: DeploymentList\nitems:\n${hardened(privileged)
+      .trimEnd()
+      .split('\n')
+      .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`))
+      .join('\n')}\n`;
+    const run = check(file('deployment-list.yaml', list));
+    expect(run.status).toBe(1);
+    const lines = json(run);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].object).toEqual({ kind: 'Deployment', namespace: 'agents-cost', name: 'cost-analyst' });
+    expect(policies(lines[0])).toEqual(['AG701']);
+  });
+
+  it('a list whose items are not a sequence is bad input (exit 2)', () => {
+    const run = check(file('bad-list.yaml', 'apiVersion: apps/v1\nkind: DeploymentList\nitems: {a: 1}\n'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/bad-list\.yaml \(document 1\): DeploymentList has items that are not a list/);
+  });
+});

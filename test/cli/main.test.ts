@@ -1,5 +1,8 @@
 /** The command line itself: help on every command, conventional exit codes, errors on stderr. */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { agentguard } from '../support/cli';
 
@@ -53,4 +56,49 @@ describe('agentguard', () => {
     );
     expect(run.stdout).not.toContain('\u001b[');
   });
+});
+
+/**
+ * A fleet file that cannot be read is bad input (exit 2), told apart from an invalid fleet (exit 1),
+ * so a wrong path in CI is not read as "denied" or "rejected".
+ */
+describe('an unreadable --fleet exits 2; an invalid fleet exits 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentguard-fleet-'));
+  const missing = join(dir, 'nope.yaml');
+  const manifest = join(REPO_ROOT, 'rego/kill-switch/samples/denied/capacity-report-stopped.yaml');
+  const invalid = join(dir, 'invalid.yaml');
+  writeFileSync(invalid, 'apiVersion: agentguard.dev/v1alpha1\nkind: Fleet\n');
+
+  it.each([
+    ['check', ['check', '--fleet', missing, manifest]],
+    ['synth', ['synth', '--fleet', missing, '--out', join(dir, 'out')]],
+    ['report', ['report', '--fleet', missing]],
+  ])('%s with a missing fleet file: exit 2, naming it', (_, args) => {
+    const run = agentguard(args);
+    expect(run.stderr).toBe(`agentguard: ${missing}: no such file; check the path\n`);
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(2);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a folder given as the fleet file: exit 2', () => {
+    const run = agentguard(['check', '--fleet', dir, manifest]);
+    expect(run.stderr).toMatch(new RegExp(`^agentguard: ${dir}: cannot read \\(EISDIR.*\\); check the path`));
+    expect(run.status).toBe(2);
+  });
+
+  it.each([['check', manifest], ['synth'], ['report']])(
+    '%s with an invalid fleet: exit 1',
+    (command, ...rest) => {
+      const run = agentguard([
+        command,
+        '--fleet',
+        invalid,
+        ...(command === 'synth' ? ['--out', join(dir, 'o')] : []),
+        ...rest.filter(Boolean),
+      ]);
+      expect(run.stderr).toContain(`${invalid} is invalid`);
+      expect(run.status).toBe(1);
+    },
+  );
 });

@@ -2,10 +2,22 @@
  * `agentguard synth` through the real bin: the summary table agrees with the files written, output is
  * byte-identical run to run, and on any error the output folder does not change.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguard, BIN, EXAMPLE_FLEET } from '../support/cli';
 import { tree } from '../support/files';
 
 const work = mkdtempSync(join(tmpdir(), 'agentguard-cli-synth-'));
@@ -96,5 +108,159 @@ describe('agentguard synth', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("unknown option '--force'");
     expect(tree(out)).toEqual(tree(first));
+  });
+});
+
+/**
+ * The output folder is replaced whole, so synth refuses (exit 2, nothing written) any --out whose
+ * replacement would lose something: a file, a folder synth did not write, one holding the fleet, the
+ * lock or the working directory. Every case runs in a scratch workspace, never in the repository.
+ */
+describe('agentguard synth refuses an output folder it must not replace', () => {
+  /** A folder with the example fleet and lock in it (or in `sub`), as a repository holds them. */
+  const workspace = (sub = '') => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentguard-out-'));
+    mkdirSync(join(dir, sub), { recursive: true });
+    cpSync(EXAMPLE_FLEET, join(dir, sub, 'fleet.yaml'));
+    cpSync(EXAMPLE_FLEET.replace(/\.yaml$/, '.lock.yaml'), join(dir, sub, 'fleet.lock.yaml'));
+    writeFileSync(join(dir, 'README.md'), '# mine\n');
+    return { dir, fleet: join(dir, sub, 'fleet.yaml') };
+  };
+  const run = (cwd: string, ...args: string[]) => agentguard(['synth', ...args], {}, cwd);
+  const refused = (result: ReturnType<typeof run>, out: string, problem: RegExp) => {
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^agentguard: refusing to write to ${escape(out)}: `));
+    expect(result.stderr).toMatch(problem);
+    expect(result.stderr).toContain('Nothing was written');
+    expect(result.status).toBe(2);
+  };
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const stagedIn = (dir: string) => readdirSync(dir).filter((f) => f.includes('staged'));
+
+  it('--out . (the working directory, holding the fleet): refused, the folder untouched', () => {
+    const { dir } = workspace();
+    const before = tree(dir);
+    refused(run(dir, '--fleet', 'fleet.yaml', '--out', '.'), '.', /it is the working directory/);
+    expect(tree(dir)).toEqual(before);
+    expect(stagedIn(dir)).toEqual([]);
+  });
+
+  it('--out a parent of the working directory: refused', () => {
+    const { dir, fleet } = workspace();
+    const cwd = join(dir, 'sub');
+    mkdirSync(cwd);
+    refused(run(cwd, '--fleet', fleet, '--out', '..'), '..', /it contains the working directory/);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# mine\n');
+  });
+
+  it('--out the folder of the fleet file and its lock (examples): refused, both kept', () => {
+    const { dir, fleet } = workspace('examples');
+    const before = tree(dir);
+    refused(
+      run(dir, '--fleet', fleet, '--out', 'examples'),
+      'examples',
+      /it contains the fleet file \(.*fleet\.yaml\); synth replaces the whole output folder, so give a folder of its own, e.g\. dist/,
+    );
+    expect(tree(dir)).toEqual(before);
+  });
+
+  it('--out a folder holding only the lock (--lock elsewhere): refused', () => {
+    const { dir, fleet } = workspace();
+    const lockDir = join(dir, 'locks');
+    mkdirSync(lockDir);
+    const lock = join(lockDir, 'fleet.lock.yaml');
+    cpSync(join(dir, 'fleet.lock.yaml'), lock);
+    refused(
+      run(dir, '--fleet', fleet, '--lock', lock, '--out', lockDir),
+      lockDir,
+      /it contains the promotion lock/,
+    );
+    expect(readdirSync(lockDir)).toEqual(['fleet.lock.yaml']);
+  });
+
+  it('--out an existing file (README.md): refused, the file kept', () => {
+    const { dir, fleet } = workspace();
+    refused(run(dir, '--fleet', fleet, '--out', 'README.md'), 'README.md', /it exists and is not a folder/);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# mine\n');
+  });
+
+  it('--out a non-empty folder synth did not write: refused, naming the marker', () => {
+    const { dir, fleet } = workspace();
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'keep me\n');
+    refused(
+      run(dir, '--fleet', fleet, '--out', 'mine'),
+      'mine',
+      /it is not empty and synth did not write it \(it has no \.agentguard-output file\); .*give a new or empty folder/,
+    );
+    expect(tree(mine)).toEqual({ 'notes.txt': 'keep me\n' });
+  });
+
+  it('writes into an empty folder, marks it, and replaces its own output byte-identically', () => {
+    const { dir, fleet } = workspace();
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    expect(run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock').status).toBe(0);
+    const first = tree(out);
+    expect(first['.agentguard-output']).toBe(
+      'Written by agentguard synth, which replaces this whole folder on every run: edit the fleet file, not these files.\n',
+    );
+    const again = run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock');
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(tree(out)).toEqual(first);
+    expect(stagedIn(dir)).toEqual([]);
+  });
+
+  it('a symlinked output folder: the real folder is replaced beside itself, the link stays a link', () => {
+    const { dir, fleet } = workspace();
+    const real = join(dir, 'real-dist');
+    expect(run(dir, '--fleet', fleet, '--out', real, '--frozen-lock').status).toBe(0);
+    const before = tree(real);
+    writeFileSync(join(real, 'stale.yaml'), 'left over\n');
+    symlinkSync(real, join(dir, 'dist'));
+    const result = run(dir, '--fleet', fleet, '--out', 'dist', '--frozen-lock');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(lstatSync(join(dir, 'dist')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dir, 'dist'))).toBe(real);
+    expect(tree(real)).toEqual(before);
+    expect(stagedIn(dir)).toEqual([]);
+  });
+
+  it('a symlink to a folder synth did not write, or to nothing: refused', () => {
+    const { dir, fleet } = workspace();
+    symlinkSync(dir, join(dir, 'loop'));
+    refused(run(dir, '--fleet', fleet, '--out', 'loop'), 'loop', /it is the working directory/);
+    symlinkSync(join(dir, 'missing'), join(dir, 'dangling'));
+    refused(run(dir, '--fleet', fleet, '--out', 'dangling'), 'dangling', /it is a symlink to nothing/);
+    expect(lstatSync(join(dir, 'dangling')).isSymbolicLink()).toBe(true);
+  });
+
+  it.each([
+    ['022', 0o755],
+    ['027', 0o750],
+  ])('the output folder gets 0755 less the umask (umask %s)', (umask, mode) => {
+    const { dir, fleet } = workspace();
+    const shell = spawnSync(
+      'sh',
+      [
+        '-c',
+        `umask ${umask} && exec "$0" "$@"`,
+        process.execPath,
+        BIN,
+        'synth',
+        '--fleet',
+        fleet,
+        '--out',
+        'out',
+        '--frozen-lock',
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(shell.stderr).toBe('');
+    expect(shell.status).toBe(0);
+    expect(statSync(join(dir, 'out')).mode & 0o777).toBe(mode);
   });
 });

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FleetValidationError } from '../../lib/fleet/errors';
+import { FleetValidationError, UnreadableFileError } from '../../lib/fleet/errors';
 import { loadFleetFile, parseFleet } from '../../lib/fleet/load';
 import { DIGEST } from '../support/fleets';
 
@@ -68,7 +68,10 @@ describe('fleet YAML', () => {
     }
   });
 
-  it('reports a missing file as a fleet error', () => {
-    expect(() => loadFleetFile('/nonexistent/fleet.yaml')).toThrow(/\(file\): cannot read: ENOENT/);
+  it('reports a missing file as unreadable, not as an invalid fleet', () => {
+    expect(() => loadFleetFile('/nonexistent/fleet.yaml')).toThrow(UnreadableFileError);
+    expect(() => loadFleetFile('/nonexistent/fleet.yaml')).toThrow(
+      '/nonexistent/fleet.yaml: no such file; check the path',
+    );
   });
 });

@@ -12,9 +12,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function agentguard(args: readonly string[], env: Record<string, string> = {}): CliRun {
+export function agentguard(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd: string = REPO_ROOT,
+): CliRun {
   const run = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: REPO_ROOT,
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });

@@ -8,8 +8,7 @@
  * scope probe is repeated with a second, independent route: a token created through OpenBao's token
  * auth with the same policy and no default policy.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineFleet } from '../../lib/fleet/validate';
@@ -19,7 +18,7 @@ import { agentVaultModel, renderPolicyHcl } from '../../lib/vault';
 import { vaultStackJson } from '../../synth/vault';
 import { DIGEST } from '../support/fleets';
 import { OpenBao, tofu } from './openbao';
-import { TokenReviewer } from './token-review';
+import { throwawayCaCert, TokenReviewer } from './token-review';
 
 jest.setTimeout(120_000);
 
@@ -91,27 +90,7 @@ async function policyToken(policy: string): Promise<string> {
 beforeAll(async () => {
   bao = await OpenBao.start('e2e-root-token');
   reviewer = await TokenReviewer.start();
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=e2e-kubernetes',
-      '-keyout',
-      join(work, 'ca.key'),
-      '-out',
-      join(work, 'ca.pem'),
-    ],
-    { stdio: 'pipe' },
-  );
+  const caCert = throwawayCaCert(work);
   writeFileSync(join(work, 'cdk.tf.json'), vaultStackJson(FLEET));
   const init = tofu(work, ['init', '-no-color']);
   if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stderr}\n${init.stdout}`);
@@ -123,7 +102,7 @@ beforeAll(async () => {
       '-no-color',
       `-var=vault_address=${bao.address}`,
       `-var=kubernetes_host=${reviewer.url}`,
-      `-var=kubernetes_ca_cert=${readFileSync(join(work, 'ca.pem'), 'utf8')}`,
+      `-var=kubernetes_ca_cert=${caCert}`,
       '-var=kubernetes_disable_local_ca_jwt=true',
     ],
     { VAULT_TOKEN: bao.rootToken },

@@ -2,8 +2,8 @@
  * What a synthesis wrote, counted from the rendered files themselves (not from the fleet), so the
  * summary `agentguard synth` prints cannot disagree with the output folder.
  */
-import { parseAllDocuments } from 'yaml';
 import type { Fleet } from '../lib/fleet/schema';
+import { outputManifests, terraformResources } from './output-objects';
 import type { FileSet } from './render';
 
 export interface SynthSummary {
@@ -23,20 +23,11 @@ const sortedCounts = (counts: Map<string, number>) =>
 export function summarize(fleet: Fleet, files: FileSet): SynthSummary {
   const kinds = new Map<string, number>();
   const resources = new Map<string, number>();
-  for (const [path, content] of files) {
-    if (path.endsWith('.json')) {
-      const stack = JSON.parse(content) as { resource?: Record<string, Record<string, unknown>> };
-      for (const [type, named] of Object.entries(stack.resource ?? {})) {
-        resources.set(type, (resources.get(type) ?? 0) + Object.keys(named).length);
-      }
-      continue;
-    }
-    if (!path.endsWith('.yaml') || path.endsWith('kustomization.yaml')) continue;
-    for (const doc of parseAllDocuments(content)) {
-      const kind = (doc.toJS() as { kind?: unknown } | null)?.kind;
-      if (typeof kind === 'string') kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-    }
+  for (const { path, object } of outputManifests(files)) {
+    if (path.endsWith('kustomization.yaml') || typeof object.kind !== 'string') continue;
+    kinds.set(object.kind, (kinds.get(object.kind) ?? 0) + 1);
   }
+  for (const { type } of terraformResources(files)) resources.set(type, (resources.get(type) ?? 0) + 1);
   return {
     agents: fleet.spec.agents.length,
     objects: sortedCounts(kinds),

@@ -3,33 +3,28 @@
  * kind, namespace and name, every Terraform resource by its address, and any other file by its path.
  * Differences are listed leaf by leaf, so a test can assert exactly what a fleet change does.
  */
-import { parseAllDocuments } from 'yaml';
+import {
+  isManifestFile,
+  isTerraformFile,
+  outputManifests,
+  terraformResources,
+} from '../../synth/output-objects';
 import type { FileSet } from '../../synth/render';
 
 type Json = unknown;
 
 function objectsOf(files: FileSet): Map<string, Json> {
   const objects = new Map<string, Json>();
+  for (const { type, name, body } of terraformResources(files)) objects.set(`${type}.${name}`, body);
   for (const [path, text] of files) {
-    if (path.endsWith('.tf.json')) {
-      const resources = (JSON.parse(text) as { resource?: Record<string, Record<string, Json>> }).resource;
-      for (const [type, byName] of Object.entries(resources ?? {})) {
-        for (const [name, body] of Object.entries(byName)) objects.set(`${type}.${name}`, body);
-      }
-      continue;
-    }
-    if (!path.endsWith('.yaml')) {
-      objects.set(path, text);
-      continue;
-    }
-    for (const doc of parseAllDocuments(text)) {
-      const o = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } };
-      const key = o.metadata?.name
-        ? `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`
-        : `${path}#${o.kind}`;
-      if (objects.has(key)) throw new Error(`two objects with the key ${key}`);
-      objects.set(key, o);
-    }
+    if (!isManifestFile(path) && !isTerraformFile(path)) objects.set(path, text);
+  }
+  for (const { path, object: o } of outputManifests(files)) {
+    const key = o.metadata?.name
+      ? `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`
+      : `${path}#${o.kind}`;
+    if (objects.has(key)) throw new Error(`two objects with the key ${key}`);
+    objects.set(key, o);
   }
   return objects;
 }

@@ -156,6 +156,11 @@ function ifWorkloadPresent(agent: Agent, then: Action, absent: string): Action {
 function workloadActions(agent: Agent): Action[] {
   const ns = agent.namespace;
   const resource = workloadResource(agent);
+  const suspend = ifWorkloadPresent(
+    agent,
+    kubectl('patch', resource, '-n', ns, '--type', 'merge', '-p', SUSPEND),
+    'nothing to suspend',
+  );
   switch (agent.workload.kind) {
     case 'deployment':
       return [
@@ -163,20 +168,10 @@ function workloadActions(agent: Agent): Action[] {
       ];
     case 'job':
       // Suspending a Job deletes its running pods; the Job stays for review.
-      return [
-        ifWorkloadPresent(
-          agent,
-          kubectl('patch', resource, '-n', ns, '--type', 'merge', '-p', SUSPEND),
-          'nothing to suspend',
-        ),
-      ];
+      return [suspend];
     case 'cronjob':
       return [
-        ifWorkloadPresent(
-          agent,
-          kubectl('patch', resource, '-n', ns, '--type', 'merge', '-p', SUSPEND),
-          'nothing to suspend',
-        ),
+        suspend,
         // Suspending the CronJob stops new runs only; its running Jobs carry the agent's label (and
         // may outlive a deleted CronJob, so they are listed whether it exists or not).
         {

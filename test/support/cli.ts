@@ -2,15 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../tools/toolchain';
+import type { ToolRun } from './tools';
 
 export const BIN = join(REPO_ROOT, 'bin', 'agentguard.js');
 export const EXAMPLE_FLEET = join(REPO_ROOT, 'examples', 'fleet.yaml');
 
-export interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** A finished run, as for the pinned tools. */
+export type CliRun = ToolRun;
 
 export function agentguard(
   args: readonly string[],

@@ -19,7 +19,7 @@ import { regoPack } from '../../policies/wasm-build';
 import { renderFleet } from '../../synth/render';
 import { REPO_ROOT } from '../../tools/toolchain';
 import type { Loose } from '../support/fleets';
-import { ofKind, podTemplates, synthObjects } from '../support/manifests';
+import { hasAllowances, ofKind, podTemplates, synthObjects } from '../support/manifests';
 import { KINDS, request } from '../support/reviews';
 import { outputDiff } from '../support/output-diff';
 
@@ -77,8 +77,8 @@ describe('engaging the kill switch in the fleet', () => {
       ] as const) {
         const objects = synthObjects(fleet);
         const policies = ofKind(objects, 'NetworkPolicy', agent.namespace);
-        const allows = policies.filter((p) => (p.spec.egress ?? p.spec.ingress ?? []).length > 0);
-        const denies = policies.filter((p) => !p.spec.egress && !p.spec.ingress);
+        const allows = policies.filter(hasAllowances);
+        const denies = policies.filter((p) => !hasAllowances(p));
         expect(allows.length).toBeGreaterThan(0);
         expect(denies.map((p) => p.metadata.name)).toEqual(['agentguard-default-deny']);
         const pods = podTemplates(ofKind(objects, 'Deployment', agent.namespace))

@@ -8,7 +8,7 @@
 import { defineFleet } from '../../lib/fleet/validate';
 import type { FleetInput } from '../../lib/fleet/schema';
 import { selectorMatches } from '../../lib/selectors';
-import { ofKind, podTemplates, synthObjects, type Manifest } from '../support/manifests';
+import { hasAllowances, ofKind, podTemplates, synthObjects } from '../support/manifests';
 import { exampleFleet, scriptOf } from './example';
 import { Fakes, kubectlCalls } from './fakes';
 
@@ -40,8 +40,6 @@ function labelChange(agentName: string) {
   const matchLabels = Object.fromEntries(selector.split(',').map((kv) => kv.split('=') as [string, string]));
   return { namespace, matchLabels, set };
 }
-
-const hasAllowances = (p: Manifest) => (p.spec.egress ?? []).length > 0 || (p.spec.ingress ?? []).length > 0;
 
 describe('network cut', () => {
   const fleet = armed();

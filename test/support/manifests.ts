@@ -17,6 +17,13 @@ export function ofKind(objects: readonly Manifest[], kind: string, namespace?: s
   );
 }
 
+/**
+ * Whether a NetworkPolicy allows anything. NetworkPolicies only add allowances, so a pod cut off from
+ * the network is one that no policy with rules selects; the default deny has none.
+ */
+export const hasAllowances = (policy: Manifest): boolean =>
+  (policy.spec.egress ?? []).length > 0 || (policy.spec.ingress ?? []).length > 0;
+
 /** Pod templates of every workload kind we emit. */
 export function podTemplates(objects: readonly Manifest[]): Array<{ owner: string; template: Manifest }> {
   return objects.flatMap((o) => {

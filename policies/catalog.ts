@@ -46,6 +46,17 @@ export function policyFolders(): string[] {
     .sort();
 }
 
+/**
+ * The shared library's files, relative to REGO_DIR and sorted: every template carries them all as
+ * `libs`, and every WASM module is built from them, so a helper exists once.
+ */
+export function libraryFiles(): string[] {
+  return readdirSync(join(REGO_DIR, LIB_FOLDER))
+    .filter((name) => name.endsWith('.rego'))
+    .sort()
+    .map((name) => join(LIB_FOLDER, name));
+}
+
 export const templateFile = (folder: string): string => join(TEMPLATES_DIR, `${folder}.yaml`);
 
 interface TemplateShape {

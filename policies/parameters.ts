@@ -42,6 +42,20 @@ export interface HardenedPodsParameters {
   readonly allowTagsFrom: string[];
 }
 
+/** What pods an agent writes in one namespace may use: the fleet's targets[].pods, sorted. */
+export interface PodAllowance {
+  readonly registries: string[];
+  readonly serviceAccounts: string[];
+  readonly secrets: string[];
+  readonly persistentVolumeClaims: string[];
+  readonly csiDrivers: string[];
+}
+export interface AgentPodsParameters {
+  readonly allowTagsFrom: string[];
+  /** Per agent: target namespace → what its pods there may use. Any other namespace: nothing. */
+  readonly agents: ByUsername<{ readonly namespaces: Record<string, PodAllowance> }>;
+}
+
 /** Parameters of every policy, keyed by its rego/ folder. */
 export interface PackParameters {
   readonly 'destructive-verbs': DestructiveVerbsParameters;
@@ -51,6 +65,7 @@ export interface PackParameters {
   readonly 'trust-phase': TrustPhaseParameters;
   readonly 'kill-switch': KillSwitchParameters;
   readonly 'hardened-pods': HardenedPodsParameters;
+  readonly 'agent-pods': AgentPodsParameters;
 }
 
 /** A kind as RBAC and admission reviews spell its resource: deployments.apps, configmaps. */
@@ -93,6 +108,17 @@ function allowlist(agent: Agent, target: Target): NamespaceAllowlist {
   };
 }
 
+function podAllowance(target: Target): PodAllowance {
+  const { registries, serviceAccounts, secrets, persistentVolumeClaims, csiDrivers } = target.pods;
+  return {
+    registries: sorted(registries),
+    serviceAccounts: sorted(serviceAccounts),
+    secrets: sorted(secrets),
+    persistentVolumeClaims: sorted(persistentVolumeClaims),
+    csiDrivers: sorted(csiDrivers),
+  };
+}
+
 export function packParameters(fleet: Fleet): PackParameters {
   const agents = fleet.spec.agents;
   const engaged = agents.filter((a) => a.killSwitch.state === 'engaged');
@@ -121,5 +147,9 @@ export function packParameters(fleet: Fleet): PackParameters {
       })),
     },
     'hardened-pods': { allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom] },
+    'agent-pods': {
+      allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
+      agents: byUsername(agents, (a) => ({ namespaces: byNamespace(a.targets, podAllowance) })),
+    },
   };
 }

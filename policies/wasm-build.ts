@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUIET_ENV, toolPath, toolsDir, versions } from '../tools/toolchain';
-import { LIB_FOLDER, REGO_DIR } from './catalog';
+import { libraryFiles, REGO_DIR } from './catalog';
 import { entrypoint, PackEvaluator } from './wasm';
 
 export const wasmCacheDir = (): string => join(toolsDir(), 'cache', 'wasm');
@@ -19,10 +19,7 @@ export const wasmCacheDir = (): string => join(toolsDir(), 'cache', 'wasm');
  * Relative to REGO_DIR, where OPA runs: the module embeds the paths it was built from (for error
  * locations), so absolute paths would make the build depend on where the repository is cloned.
  */
-const regoFiles = (folder: string): string[] => [
-  join(LIB_FOLDER, 'agentguard.rego'),
-  join(folder, 'policy.rego'),
-];
+const regoFiles = (folder: string): string[] => [...libraryFiles(), join(folder, 'policy.rego')];
 
 /** Builds the module into `dir` (which must exist) and returns the path of policy.wasm there. */
 function buildInto(folder: string, dir: string): string {

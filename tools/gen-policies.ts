@@ -14,7 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import {
   ANNOTATIONS,
-  LIB_FOLDER,
+  libraryFiles,
   MINIMUM_GATEKEEPER_VERSION,
   policyFolders,
   REGO_DIR,
@@ -88,7 +88,7 @@ function inspect(folder: string): PolicyMetadata {
 }
 
 function libraries(): string[] {
-  return [readFileSync(join(REGO_DIR, LIB_FOLDER, 'agentguard.rego'), 'utf8')];
+  return libraryFiles().map((file) => readFileSync(join(REGO_DIR, file), 'utf8'));
 }
 
 function template(policy: PolicyMetadata, libs: readonly string[]): Record<string, unknown> {
@@ -211,10 +211,17 @@ export function generateWasmFiles(): Map<string, Buffer> {
   return new Map(policyFolders().map((f) => [relative(REPO_ROOT, committedWasmFile(f)), buildWasm(f)]));
 }
 
-if (require.main === module) {
-  for (const [path, content] of [...generatePolicyFiles(), ...generateWasmFiles()]) {
+function writeAll(files: Map<string, string | Buffer>): void {
+  for (const [path, content] of files) {
     mkdirSync(dirname(join(REPO_ROOT, path)), { recursive: true });
     writeFileSync(join(REPO_ROOT, path), content);
     process.stdout.write(`wrote ${path}\n`);
   }
+}
+
+if (require.main === module) {
+  // Templates first: the WASM build reads each policy's entrypoint from its template, so a new
+  // policy folder needs its template on disk before its module can be built.
+  writeAll(generatePolicyFiles());
+  writeAll(generateWasmFiles());
 }

@@ -82,6 +82,50 @@ export const WorkloadSchema = z
   })
   .describe('The workload that runs the agent.');
 
+/** A DNS subdomain (RFC 1123), as Kubernetes requires for Secret, ServiceAccount and PVC names. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const objectNames = (what: string) =>
+  z
+    .array(
+      z
+        .string()
+        .max(253)
+        .regex(DNS_SUBDOMAIN, {
+          message: `must be a Kubernetes object name (RFC 1123 subdomain) of ${what}`,
+        }),
+    )
+    .default([]);
+/** A registry host, optionally with a port and a path: registry.example.com/team. */
+const REGISTRY = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
+const registry = z
+  .string()
+  .regex(REGISTRY, { message: 'must be a registry such as registry.example.com/team' });
+
+export const TargetPodsSchema = z
+  .strictObject({
+    registries: z
+      .array(registry)
+      .default([])
+      .describe(
+        'Registries (host, optionally with a path) the images of pods the agent writes here must come from; by digest unless the registry is in spec.imagePolicy.allowTagsFrom. Empty: the agent cannot write any pod here.',
+      ),
+    serviceAccounts: objectNames('a ServiceAccount').describe(
+      'ServiceAccounts of this namespace the pods may run as, besides `default`. Empty: default only.',
+    ),
+    secrets: objectNames('a Secret').describe(
+      'Secrets of this namespace the pods may reference (env, envFrom, secret and projected volumes, CSI node-publish secrets, image pull secrets). Empty: none.',
+    ),
+    persistentVolumeClaims: objectNames('a PersistentVolumeClaim').describe(
+      'PersistentVolumeClaims of this namespace the pods may mount. Empty: none.',
+    ),
+    csiDrivers: objectNames('a CSI driver').describe(
+      'CSI drivers the pods may use in inline volumes (a secrets-store driver mounts secrets the fleet cannot see). Empty: none.',
+    ),
+  })
+  .describe(
+    'What pods the agent creates or changes in this namespace may use (I2): whoever writes a workload can run it as any ServiceAccount and with any Secret of the namespace, so each is denied unless named here.',
+  );
+
 export const TargetSchema = z
   .strictObject({
     namespace: dnsLabel('the target namespace').describe('A namespace the agent acts in.'),
@@ -97,6 +141,7 @@ export const TargetSchema = z
       .array(kindName)
       .default([])
       .describe('Kinds the agent may delete here (I1 exception); autonomous agents only, a subset of kinds.'),
+    pods: TargetPodsSchema.prefault({}),
   })
   .describe('A namespace the agent acts in and what it may do there.');
 
@@ -264,11 +309,7 @@ export const VaultSettingsSchema = z
 export const ImagePolicySchema = z
   .strictObject({
     allowTagsFrom: z
-      .array(
-        z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, {
-          message: 'must be a registry such as registry.example.com',
-        }),
-      )
+      .array(registry)
       .default([])
       .describe('Registries whose images may be referenced by tag instead of digest. Empty: digests only.'),
   })
@@ -335,6 +376,7 @@ export type AgentInput = z.input<typeof AgentSchema>;
 export type Fleet = z.output<typeof FleetSchema>;
 export type Agent = z.output<typeof AgentSchema>;
 export type Target = z.output<typeof TargetSchema>;
+export type TargetPods = z.output<typeof TargetPodsSchema>;
 export type Egress = z.output<typeof EgressSchema>;
 export type Promotion = z.output<typeof PromotionSchema>;
 export type KillSwitchSettings = z.output<typeof KillSwitchSettingsSchema>;

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { policyCatalog } from '../../policies/catalog';
-import type { PackParameters } from '../../policies/parameters';
+import type { PackParameters, PodAllowance } from '../../policies/parameters';
 import { admissionRequest } from '../support/arbitraries';
 import { AGENTS, exampleParameters } from '../support/reviews';
 import type { Violation } from '../../policies/wasm';
@@ -34,6 +34,12 @@ const key = (req: Req) =>
   (req.subResource ? `/${req.subResource}` : '');
 const denied = (violations: readonly Violation[]) => violations.length > 0;
 const params = exampleParameters();
+/** The pod spec an object carries, found the way a reader of the Kubernetes API would. */
+function podOf(object: Record<string, unknown> | null): Record<string, unknown> | undefined {
+  const spec = object?.spec as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (object?.kind === 'Pod') return spec;
+  return spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+}
 const agentParams = <F extends keyof PackParameters>(folder: F, req: Req) =>
   (params[folder] as unknown as { agents: Record<string, Record<string, unknown>> }).agents[
     req.userInfo.username
@@ -90,6 +96,46 @@ const INVARIANTS: Record<keyof PackParameters, Invariant> = {
   },
   // I6: an engaged agent is denied everything; everyone else is untouched.
   'kill-switch': (req, v) => denied(v) === (req.userInfo.username === AGENTS.capacityReport),
+  // I2: a pod an agent writes that runs as an unlisted ServiceAccount, reaches an unlisted Secret,
+  // projects a token, uses the host network or runs an image from outside its target's registries
+  // is denied; nobody else's requests, and no DELETE, are touched.
+  'agent-pods': (req, v) => {
+    if (!isAgent(req) || !['CREATE', 'UPDATE'].includes(req.operation)) return !denied(v);
+    const pod = podOf(req.object);
+    if (!pod) return !denied(v);
+    const allowance = ((agentParams('agent-pods', req)?.namespaces ?? {}) as Record<string, PodAllowance>)[
+      req.namespace ?? ''
+    ];
+    const allowed = (field: keyof PodAllowance, value: string) => allowance?.[field].includes(value) ?? false;
+    const containers = (pod.containers ?? []) as Record<string, unknown>[];
+    const secretNames = [
+      ...containers.flatMap((c) =>
+        ((c.env ?? []) as { valueFrom?: { secretKeyRef?: { name: string } } }[]).flatMap((e) =>
+          e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [],
+        ),
+      ),
+      ...containers.flatMap((c) =>
+        ((c.envFrom ?? []) as { secretRef?: { name: string } }[]).flatMap((e) =>
+          e.secretRef ? [e.secretRef.name] : [],
+        ),
+      ),
+      ...((pod.volumes ?? []) as { secret?: { secretName: string } }[]).flatMap((vol) =>
+        vol.secret ? [vol.secret.secretName] : [],
+      ),
+    ];
+    const account = pod.serviceAccountName as string | undefined;
+    const escalates =
+      secretNames.some((name) => !allowed('secrets', name)) ||
+      (account !== undefined && !['', 'default'].includes(account) && !allowed('serviceAccounts', account)) ||
+      JSON.stringify(pod.volumes ?? []).includes('serviceAccountToken') ||
+      pod.hostNetwork === true ||
+      containers.some(
+        (c) =>
+          !(allowance?.registries ?? []).some((r) => String(c.image).startsWith(`${r}/`)) ||
+          (c.securityContext as { privileged?: boolean } | undefined)?.privileged === true,
+      );
+    return !escalates || denied(v);
+  },
   // I7: a pod running as root or with privilege escalation is denied, whoever sends it.
   'hardened-pods': (req, v) => {
     if (req.operation === 'DELETE' || req.resource.resource !== 'pods' || req.subResource) return true;

@@ -4,7 +4,7 @@
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { policyCatalog, policyFolders, REGO_DIR } from '../../policies/catalog';
+import { libraryFiles, policyCatalog, policyFolders, REGO_DIR } from '../../policies/catalog';
 import { generatePolicyFiles } from '../../tools/gen-policies';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { kubeconform, runTool } from '../support/tools';
@@ -22,13 +22,14 @@ describe('generated templates and docs', () => {
   );
 
   it('carries the policy source and the shared library verbatim, never a hand copy', () => {
-    const lib = readFileSync(join(REGO_DIR, 'lib', 'agentguard.rego'), 'utf8');
+    const libs = libraryFiles().map((file) => readFileSync(join(REGO_DIR, file), 'utf8'));
+    expect(libraryFiles()).toEqual(['lib/agentguard.rego', 'lib/pods.rego']);
     for (const policy of policyCatalog()) {
       const source = (
         policy.template as { spec: { targets: { code: { source: { rego: string; libs: string[] } }[] }[] } }
       ).spec.targets[0].code[0].source;
       expect(source.rego).toBe(readFileSync(join(REGO_DIR, policy.folder, 'policy.rego'), 'utf8'));
-      expect(source.libs).toEqual([lib]);
+      expect(source.libs).toEqual(libs);
     }
   });
 

@@ -1,66 +1,76 @@
 /**
- * The hardened-pods policy knows its pod-carrying kinds twice: the Rego finds the pod spec per kind,
- * and the constraint's match (POD_KINDS) decides which requests Gatekeeper sends it. A kind in one
- * list and not the other is either never checked or never sent, so the two must be the same set.
+ * Where a request carries pods. The shared pod library finds pod specs by shape (a Pod's spec, any
+ * object's spec.template.spec, a CronJob's job template, a PodTemplate), so AG202 follows an agent
+ * into every kind that runs pods, custom workloads included. AG701's constraint selects requests by
+ * kind (POD_KINDS): every built-in kind that carries a pod must be in it, or Gatekeeper never sends
+ * that kind to the policy.
  */
 import { join } from 'node:path';
-import { REGO_DIR, LIB_FOLDER } from '../../policies/catalog';
+import { libraryFiles, REGO_DIR } from '../../policies/catalog';
 import { POD_KINDS } from '../../policies/policy-pack';
 import { runTool } from '../support/tools';
 
-const POLICY = join(REGO_DIR, 'hardened-pods', 'policy.rego');
-const LIB = join(REGO_DIR, LIB_FOLDER, 'agentguard.rego');
-
-/** Asks the real OPA which kinds yield a pod spec, each as the Rego spells it ("group/Kind"). */
-function regoPodKinds(candidates: readonly string[]): string[] {
-  const found: string[] = [];
-  for (const key of candidates) {
-    const [group, kind] = key.split('/');
-    const spec = { containers: [] };
-    const object =
-      kind === 'Pod'
-        ? { spec }
-        : kind === 'CronJob'
-          ? { spec: { jobTemplate: { spec: { template: { spec } } } } }
-          : { spec: { template: { spec } } };
-    const input = JSON.stringify({ review: { kind: { group, kind }, object }, parameters: {} });
-    const run = runTool(
-      'opa',
-      [
-        'eval',
-        '--format',
-        'raw',
-        '--stdin-input',
-        '-d',
-        POLICY,
-        '-d',
-        LIB,
-        'is_object(data.agentguard.hardened_pods.pod_spec)',
-      ],
-      input,
-    );
-    if (run.status !== 0) throw new Error(run.stderr);
-    if (run.stdout.trim() === 'true') found.push(key);
-  }
-  return found.sort();
+/** Asks the real OPA for the field paths of the pod specs the library finds in an object. */
+function podSpecPaths(group: string, kind: string, object: Record<string, unknown>): string[] {
+  const input = JSON.stringify({ review: { kind: { group, kind }, object }, parameters: {} });
+  const run = runTool(
+    'opa',
+    [
+      'eval',
+      '--format',
+      'raw',
+      '--stdin-input',
+      ...libraryFiles().flatMap((file) => ['-d', join(REGO_DIR, file)]),
+      'json.marshal(sort([path | some [path, _] in data.lib.pods.pod_specs]))',
+    ],
+    input,
+  );
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout.trim()) as string[];
 }
 
-const matched = POD_KINDS.flatMap((m) => m.apiGroups.flatMap((g) => m.kinds.map((k) => `${g}/${k}`))).sort();
+const spec = { containers: [{ name: 'app', image: 'x' }] };
 
-describe('hardened-pods kinds', () => {
-  it('the Rego finds a pod spec in exactly the kinds the constraint matches', () => {
-    const others = [
-      'apps/ControllerRevision',
-      '/Service',
-      'batch/Other',
-      'apps/Pod',
-      'extensions/Deployment',
-    ];
-    expect(regoPodKinds([...matched, ...others])).toEqual(matched);
+describe('pod specs in a request', () => {
+  it.each([
+    ['', 'Pod', { spec }, ['spec']],
+    ['apps', 'Deployment', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['apps', 'StatefulSet', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['apps', 'DaemonSet', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['apps', 'ReplicaSet', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['', 'ReplicationController', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['batch', 'Job', { spec: { template: { spec } } }, ['spec.template.spec']],
+    [
+      'batch',
+      'CronJob',
+      { spec: { jobTemplate: { spec: { template: { spec } } } } },
+      ['spec.jobTemplate.spec.template.spec'],
+    ],
+    ['', 'PodTemplate', { template: { spec } }, ['template.spec']],
+    // Custom workloads run pods from a template too (Argo Rollouts, Knative Services).
+    ['argoproj.io', 'Rollout', { spec: { template: { spec } } }, ['spec.template.spec']],
+    ['serving.knative.dev', 'Service', { spec: { template: { spec } } }, ['spec.template.spec']],
+  ] as const)('%s/%s carries a pod at %j', (group, kind, object, paths) => {
+    expect(podSpecPaths(group, kind, object)).toEqual(paths);
   });
 
-  it('matches every built-in kind that carries a pod template', () => {
-    expect(matched).toEqual([
+  it.each([
+    ['', 'Service', { spec: { ports: [] } }],
+    ['', 'ConfigMap', { data: { spec: 'x' } }],
+    ['apps', 'ControllerRevision', { data: { spec: { template: { spec } } } }],
+    // A look-alike Pod kind from another group carries no pod spec of its own.
+    ['apps', 'Pod', { spec }],
+    // A template without containers is not a pod (a KubeVirt VirtualMachine's, for one).
+    ['kubevirt.io', 'VirtualMachine', { spec: { template: { spec: { domain: {} } } } }],
+  ] as const)('%s/%s carries no pod', (group, kind, object) => {
+    expect(podSpecPaths(group, kind, object)).toEqual([]);
+  });
+});
+
+describe('AG701 constraint kinds', () => {
+  it('match every built-in kind that carries a pod', () => {
+    const matched = POD_KINDS.flatMap((m) => m.apiGroups.flatMap((g) => m.kinds.map((k) => `${g}/${k}`)));
+    expect(matched.sort()).toEqual([
       '/Pod',
       '/ReplicationController',
       'apps/DaemonSet',

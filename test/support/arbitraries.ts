@@ -1,7 +1,7 @@
 /**
  * Random admission requests for fuzzing and the WASM-versus-gator differential test: every field an
  * attacker controls varies (identity, operation, API group, subresource, namespace, replicas,
- * attribution, pod security), while the request stays a valid AdmissionReview so gator accepts it.
+ * attribution, pod security, the Secrets, ServiceAccounts and images a pod uses), while the request stays a valid AdmissionReview so gator accepts it.
  */
 import fc from 'fast-check';
 import {
@@ -101,9 +101,19 @@ const container = fc.record({
   name: fc.constantFrom('app', 'sidecar'),
   image: fc.constantFrom(
     'registry.shop.example/agents/x@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    'registry.shop.example/shop/web@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    'registry.shop.example/shop/web:1.2',
+    'registry.shop.example/shopping/x@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
     'busybox:latest',
     'registry.shop.example.evil.net/x:1',
   ),
+  env: fc.constantFrom(
+    [],
+    [{ name: 'TLS', valueFrom: { secretKeyRef: { name: 'web-tls', key: 'k' } } }],
+    [{ name: 'DB', valueFrom: { secretKeyRef: { name: 'payments-db', key: 'k' } } }],
+    [{ name: 'CM', valueFrom: { configMapKeyRef: { name: 'settings', key: 'k' } } }],
+  ),
+  envFrom: fc.constantFrom([], [{ secretRef: { name: 'payments-db' } }], [{ configMapRef: { name: 'x' } }]),
   securityContext: fc.record(
     {
       runAsNonRoot: fc.boolean(),
@@ -133,10 +143,16 @@ const podSpec = fc.record(
       { requiredKeys: [] },
     ),
     containers: fc.array(container, { minLength: 1, maxLength: 2 }),
+    serviceAccountName: fc.constantFrom('default', 'web', 'shop-admin', ''),
     volumes: fc.constantFrom(
       [],
       [{ name: 'tmp', emptyDir: {} }],
       [{ name: 'host', hostPath: { path: '/' } }],
+      [{ name: 'tls', secret: { secretName: 'web-tls' } }],
+      [{ name: 'db', secret: { secretName: 'payments-db' } }],
+      [{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }],
+      [{ name: 'sm', csi: { driver: 'secrets-store.csi.k8s.io' } }],
+      [{ name: 'data', persistentVolumeClaim: { claimName: 'payments-data' } }],
     ),
   },
   { requiredKeys: ['containers'] },
@@ -201,7 +217,9 @@ export const admissionRequest = fc
         ? r.pod
         : r.kind.kind === 'HorizontalPodAutoscaler'
           ? { maxReplicas: replicas, minReplicas: 1 }
-          : { replicas, template: { spec: r.pod } };
+          : r.kind.kind === 'CronJob'
+            ? { jobTemplate: { spec: { template: { spec: r.pod } } } }
+            : { replicas, template: { spec: r.pod } };
     const make = (replicas: unknown, annotations: Record<string, string>, labels?: Record<string, string>) =>
       isScale
         ? {

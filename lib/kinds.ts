@@ -69,4 +69,14 @@ export const GUARDRAIL_KINDS: readonly string[] = Object.freeze([
   'ValidatingWebhookConfiguration',
 ]);
 
+/** Manageable kinds whose objects run pods: writing one is writing a pod (AG202). */
+export const POD_CARRYING_KINDS: readonly string[] = Object.freeze([
+  'CronJob',
+  'Deployment',
+  'Job',
+  'Pod',
+  'ReplicaSet',
+  'StatefulSet',
+]);
+
 export const MANAGEABLE_KIND_NAMES: readonly string[] = Object.freeze(Object.keys(MANAGEABLE_KINDS).sort());

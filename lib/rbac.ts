@@ -23,6 +23,9 @@ export const FORBIDDEN_RESOURCES: readonly string[] = [
   'pods/exec',
   'pods/attach',
   'pods/portforward',
+  // A debug container joins a running pod: its Secrets, its token, its processes (AG202 checks one
+  // added anyway, but RBAC is the first line).
+  'pods/ephemeralcontainers',
   'serviceaccounts',
   'serviceaccounts/token',
   'roles',

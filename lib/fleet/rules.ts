@@ -3,6 +3,7 @@
  * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
  */
 import { formatDuration } from '../duration';
+import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
 import { DIGEST_PATTERN, type Agent } from './schema';
@@ -214,6 +215,32 @@ const AGENT_RULES: readonly AgentRule[] = [
               ],
         ),
       ]),
+  },
+  {
+    // targets[].pods only means something where the agent writes objects that run pods.
+    needs: ['targets'],
+    check: (agent, at) =>
+      agent.targets.flatMap((target, t) => {
+        const pods = target.pods;
+        const errors: RuleError[] = pods.serviceAccounts.flatMap((name, i) =>
+          name === 'default'
+            ? [
+                {
+                  path: at('targets', t, 'pods', 'serviceAccounts', i),
+                  message: '"default" is always allowed; list only the other ServiceAccounts pods may use',
+                },
+              ]
+            : [],
+        );
+        const set = Object.entries(pods).filter(([, values]) => values.length > 0);
+        if (set.length > 0 && !target.kinds.some((kind) => POD_CARRYING_KINDS.includes(kind))) {
+          errors.push({
+            path: at('targets', t, 'pods'),
+            message: `has no effect: none of kinds (${target.kinds.join(', ')}) runs pods; remove ${set.map(([key]) => `pods.${key}`).join(', ')} or add a workload kind such as Deployment`,
+          });
+        }
+        return errors;
+      }),
   },
   {
     // Vault issues an agent with targets its Kubernetes tokens through TokenRequest, which refuses

@@ -92,6 +92,13 @@ describe('properties over random fleets', () => {
             if (rule.verbs.includes('delete')) for (const r of rule.resources) expect(deletable).toContain(r);
             if (agent.phase === 'shadow') expect(rule.verbs).toEqual(['get', 'list', 'watch']);
             if (!target.create) expect(rule.verbs).not.toContain('create');
+            // A Pod an agent creates is a workload like any other (AG202 checks it), but RBAC
+            // only lets it create pods where the fleet lists Pod with create: true.
+            if (rule.verbs.includes('create') && rule.resources.includes('pods')) {
+              expect(target.create && target.kinds.includes('Pod')).toBe(true);
+            }
+            // Ephemeral containers are a way into a running pod; they are never granted.
+            expect(rule.resources.filter((r: string) => r.startsWith('pods/'))).toEqual([]);
           }
         }
       }),

@@ -203,6 +203,47 @@ const cases: Case[] = [
     ],
   ],
   [
+    'pod allowances where the agent writes no pods, and default listed',
+    mutated((f) => {
+      f.spec.agents[1].targets[0] = {
+        namespace: 'shop',
+        kinds: ['ConfigMap', 'Service'],
+        pods: { secrets: ['db'], serviceAccounts: ['default'] },
+      };
+    }),
+    [
+      [
+        'spec.agents[1].targets[0].pods.serviceAccounts[0]',
+        '"default" is always allowed; list only the other ServiceAccounts pods may use',
+      ],
+      [
+        'spec.agents[1].targets[0].pods',
+        'has no effect: none of kinds (ConfigMap, Service) runs pods; remove pods.serviceAccounts, pods.secrets or add a workload kind such as Deployment',
+      ],
+    ],
+  ],
+  [
+    'malformed pod allowances',
+    mutated((f) => {
+      f.spec.agents[1].targets[0].pods = {
+        registries: ['https://registry.example.com'],
+        secrets: ['Payments_DB'],
+        sercets: [],
+      };
+    }),
+    [
+      [
+        'spec.agents[1].targets[0].pods.registries[0]',
+        '"https://registry.example.com" must be a registry such as registry.example.com/team',
+      ],
+      [
+        'spec.agents[1].targets[0].pods.secrets[0]',
+        '"Payments_DB" must be a Kubernetes object name (RFC 1123 subdomain) of a Secret',
+      ],
+      ['spec.agents[1].targets[0].pods.sercets', 'unknown key; did you mean "secrets"?'],
+    ],
+  ],
+  [
     'delete of a kind not in kinds',
     mutated((f) => (f.spec.agents[2].targets[0].deleteKinds = ['Job', 'Deployment'])),
     [

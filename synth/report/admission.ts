@@ -4,6 +4,7 @@
  */
 import type { AppliedConstraint } from '../../policies/match';
 import type {
+  AgentPodsParameters,
   AttributionParameters,
   DestructiveVerbsParameters,
   KillSwitchParameters,
@@ -72,6 +73,10 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
       ? `every request denied: engaged by ${engaged.engagedBy} (${engaged.reason})`
       : 'not engaged: no effect';
   },
+  'agent-pods': (p, u) =>
+    (p as AgentPodsParameters).agents[u]
+      ? 'every pod it writes, anywhere, must be hardened and may use only the ServiceAccounts, Secrets, claims, CSI drivers and registries listed per target (see Pods it writes)'
+      : undefined,
   'hardened-pods': (_p, _u, namespace, c) =>
     (c.match.namespaces ?? []).includes(namespace)
       ? `pods and pod templates in ${namespace} must be hardened (restricted PSS, read-only root, limits, no token automount, pinned images)`

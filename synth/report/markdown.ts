@@ -24,6 +24,7 @@ const EMPTY: Readonly<Record<Section, string>> = {
   state: '',
   access: '_No Kubernetes access: the agent has no targets._',
   admission: '_No policy names this agent._',
+  pods: '_None: it may not create or change anything that runs pods._',
   egress: '_None: no NetworkPolicy allows its pods any egress (kill switch engaged, or no allowance)._',
   vault: '_None: the agent has no Vault paths, so Vault issues it nothing._',
 };

@@ -21,6 +21,16 @@ export interface EgressRow {
   readonly policy: string;
 }
 
+/** What pods the agent writes in one namespace may use (AG202). */
+export interface PodReachRow {
+  readonly namespace: string;
+  readonly serviceAccounts: readonly string[];
+  readonly secrets: readonly string[];
+  /** PersistentVolumeClaims and CSI drivers, each with its kind. */
+  readonly volumes: readonly string[];
+  readonly registries: readonly string[];
+}
+
 export interface VaultRow {
   readonly path: string;
   readonly capabilities: readonly string[];
@@ -42,18 +52,21 @@ export interface AgentReach {
   readonly killSwitch: string;
   readonly access: readonly AccessRow[];
   readonly admission: readonly AdmissionRow[];
+  /** Namespaces where it may write pods, and what those pods may reach. */
+  readonly pods: readonly PodReachRow[];
   readonly egress: readonly EgressRow[];
   /** Undefined for an agent without Vault paths: Vault issues it nothing. */
   readonly vault?: VaultReach;
 }
 
-export const SECTIONS = ['state', 'access', 'admission', 'egress', 'vault'] as const;
+export const SECTIONS = ['state', 'access', 'admission', 'pods', 'egress', 'vault'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   state: 'Phase and kill switch',
   access: 'Kubernetes access (RBAC)',
   admission: 'Admission (Gatekeeper pack)',
+  pods: 'Pods it writes (what its workloads can reach)',
   egress: 'Egress',
   vault: 'Vault',
 };
@@ -75,6 +88,13 @@ export function sectionRows(reach: AgentReach): Record<Section, string[][]> {
       r.bound ? 'yes' : 'no (no RoleBinding)',
     ]),
     admission: reach.admission.map((r) => [r.policy, r.title, r.effect]),
+    pods: reach.pods.map((r) => [
+      r.namespace,
+      r.serviceAccounts.join(', '),
+      r.secrets.length === 0 ? 'none' : r.secrets.join(', '),
+      r.volumes.length === 0 ? 'none' : r.volumes.join(', '),
+      r.registries.length === 0 ? 'none: it cannot write pods here' : r.registries.join(', '),
+    ]),
     egress: reach.egress.map((r) => [r.destination, r.ports, r.policy]),
     vault: vault
       ? [
@@ -93,6 +113,7 @@ export const SECTION_HEADERS: Readonly<Record<Section, readonly string[]>> = {
   state: ['what', 'value'],
   access: ['namespace', 'API group', 'resources', 'verbs', 'bound'],
   admission: ['policy', 'title', 'for this agent'],
+  pods: ['namespace', 'ServiceAccounts', 'Secrets', 'claims and CSI drivers', 'images from'],
   egress: ['destination', 'ports', 'allowed by'],
   vault: ['what', 'path or mount', 'capabilities or TTLs'],
 };

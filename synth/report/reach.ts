@@ -13,6 +13,7 @@ import { appliedConstraints } from '../../policies/match';
 import { buildApp } from '../app';
 import { admissionOf } from './admission';
 import { egressOf, type NetworkPolicyObject } from './egress';
+import { podReachOf } from './pods';
 import type { AccessRow, AgentReach, VaultReach } from './model';
 
 interface K8sObject {
@@ -112,6 +113,7 @@ export function fleetReach(fleet: Fleet): AgentReach[] {
           o.metadata.labels?.[LABELS.agent] === name,
       );
       const pods = podLabels(workload);
+      const access = accessOf(objects, name, sa);
       return {
         name,
         namespace,
@@ -119,8 +121,9 @@ export function fleetReach(fleet: Fleet): AgentReach[] {
         phase: ns?.metadata.labels?.[LABELS.phase] ?? 'unknown',
         // Only pods carry the switch's state: it is what the allow policies select on.
         killSwitch: pods[LABELS.killSwitch] ?? 'unknown',
-        access: accessOf(objects, name, sa),
+        access,
         admission: admissionOf(applied, username, namespace),
+        pods: podReachOf(applied, username, access),
         egress: egressOf(policies, namespace, pods),
         vault: vaultOf(fleet, name),
       };

@@ -128,6 +128,56 @@ describe('manifests as CREATE requests', () => {
     expect(asShadow.stdout).toMatch(/^1 reviewed: 0 allowed, 1 denied \(\d+ violations\)$/m);
   });
 
+  it('the workload escalation of issue 12: a Deployment release-bot may create, whose pod takes shop over, is denied by AG202', () => {
+    const sneaky = deployment(
+      attributed('sneaky', 'shop', 'release-manager-bob@shop.example', TRACEPARENT),
+      1,
+    );
+    const template = (sneaky.spec as { template: { spec: Record<string, unknown> } }).template;
+    template.spec = {
+      serviceAccountName: 'shop-admin',
+      hostNetwork: true,
+      containers: [
+        {
+          name: 'x',
+          image: 'attacker.example/x:latest',
+          securityContext: { privileged: true },
+          envFrom: [{ secretRef: { name: 'payments-db' } }],
+          volumeMounts: [{ name: 'root', mountPath: '/host' }],
+        },
+      ],
+      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+    };
+    const path = file('sneaky.yaml', JSON.stringify(sneaky));
+    const run = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--as',
+      'release-bot',
+      '-o',
+      'json',
+      path,
+    ]);
+    expect(run.status).toBe(1);
+    const [line] = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(new Set(line.violations.map((v: { policy: string }) => v.policy))).toEqual(new Set(['AG202']));
+    const text = line.violations.map((v: { message: string }) => v.message).join('\n');
+    for (const field of [
+      'serviceAccountName "shop-admin"',
+      'hostNetwork must not be true',
+      'must not be privileged',
+      'image "attacker.example/x:latest" must come from a registry',
+      'uses Secret "payments-db"',
+      'volumes["root"] uses hostPath',
+    ]) {
+      expect(text).toContain(field);
+    }
+  });
+
   it('hardened-pods applies to anyone creating a pod in an agent namespace, also without --as', () => {
     const path = file(
       'pod.json',

@@ -6,41 +6,36 @@
  */
 import { regoPack } from '../../policies/wasm-build';
 import { messages } from '../../policies/wasm';
-import { AGENTS, HUMAN, attributed, exampleParameters, request, type KindRef } from '../support/reviews';
+import {
+  AGENTS,
+  HUMAN,
+  SHOP_IMAGE,
+  attributed,
+  exampleParameters,
+  hardenedPodSpec,
+  request,
+  type KindRef,
+} from '../support/reviews';
 
 const params = exampleParameters()['agent-pods'];
 const evaluate = async (review: Record<string, unknown>) =>
   messages(await regoPack.evaluate('agent-pods', review, params));
 
 const DIGEST = '@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
-const GOOD_IMAGE = `registry.shop.example/shop/web${DIGEST}`;
+const GOOD_IMAGE = SHOP_IMAGE;
 
 type Pod = Record<string, unknown> & { containers: Record<string, unknown>[] };
 
-/** A pod that meets every rule and uses only what release-bot's target shop allows. */
+/** A hardened pod that uses only what release-bot's target shop allows: web, web-tls. */
 function hardenedPod(): Pod {
-  return {
-    automountServiceAccountToken: false,
-    serviceAccountName: 'web',
-    securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-    containers: [
-      {
-        name: 'app',
-        image: GOOD_IMAGE,
-        env: [{ name: 'TLS', valueFrom: { secretKeyRef: { name: 'web-tls', key: 'tls.key' } } }],
-        securityContext: {
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ['ALL'] },
-        },
-        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '10m', memory: '16Mi' } },
-      },
-    ],
-    volumes: [
-      { name: 'tmp', emptyDir: {} },
-      { name: 'tls', secret: { secretName: 'web-tls' } },
-    ],
-  };
+  const pod = hardenedPodSpec(GOOD_IMAGE);
+  pod.serviceAccountName = 'web';
+  pod.containers[0].env = [{ name: 'TLS', valueFrom: { secretKeyRef: { name: 'web-tls', key: 'tls.key' } } }];
+  pod.volumes = [
+    { name: 'tmp', emptyDir: {} },
+    { name: 'tls', secret: { secretName: 'web-tls' } },
+  ];
+  return pod;
 }
 
 interface Carrier {

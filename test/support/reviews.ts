@@ -149,6 +149,33 @@ export function attributed(
   };
 }
 
+/** An image from the registry the example fleet allows for shop, pinned by digest. */
+export const SHOP_IMAGE =
+  'registry.shop.example/shop/web@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+
+/** A pod spec that meets every hardening rule (AG701, AG202) and uses nothing but `default`. */
+export function hardenedPodSpec(image = SHOP_IMAGE): Record<string, unknown> & {
+  containers: Record<string, unknown>[];
+} {
+  return {
+    automountServiceAccountToken: false,
+    securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+    containers: [
+      {
+        name: 'app',
+        image,
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '10m', memory: '16Mi' } },
+      },
+    ],
+  };
+}
+
+/** A Deployment as a release agent sends it: its pod hardened, its image from shop's registry. */
 export function deployment(
   metadata: Record<string, unknown>,
   replicas?: number | string | null,
@@ -162,7 +189,7 @@ export function deployment(
       selector: { matchLabels: { app: String(metadata.name) } },
       template: {
         metadata: { labels: { app: String(metadata.name) } },
-        spec: { containers: [{ name: 'app', image: 'nginx' }] },
+        spec: hardenedPodSpec(),
       },
     },
   };

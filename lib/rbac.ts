@@ -23,6 +23,8 @@ export const FORBIDDEN_RESOURCES: readonly string[] = [
   'pods/exec',
   'pods/attach',
   'pods/portforward',
+  // An Eviction deletes the pod (I1): a delete by another name, which admission (AG102) also denies.
+  'pods/eviction',
   'serviceaccounts',
   'serviceaccounts/token',
   'roles',

@@ -26,6 +26,8 @@ export const FORBIDDEN_RESOURCES: readonly string[] = [
   // A debug container joins a running pod: its Secrets, its token, its processes (AG202 checks one
   // added anyway, but RBAC is the first line).
   'pods/ephemeralcontainers',
+  // An Eviction deletes the pod (I1): a delete by another name, which admission (AG102) also denies.
+  'pods/eviction',
   'serviceaccounts',
   'serviceaccounts/token',
   'roles',

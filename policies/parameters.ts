@@ -14,6 +14,8 @@ export interface DestructiveVerbsParameters {
   /** Per agent: namespace → resources (resource.group) it may delete there. */
   readonly agents: ByUsername<{ readonly deletable: Record<string, string[]> }>;
 }
+/** AG102 reads the same map as AG101: deletes by proxy are allowed exactly where DELETE is. */
+export type DeletionByProxyParameters = DestructiveVerbsParameters;
 export interface NoSelfEscalationParameters {
   readonly agents: ByUsername<{ readonly namespace: string }>;
 }
@@ -59,6 +61,7 @@ export interface AgentPodsParameters {
 /** Parameters of every policy, keyed by its rego/ folder. */
 export interface PackParameters {
   readonly 'destructive-verbs': DestructiveVerbsParameters;
+  readonly 'deletion-by-proxy': DeletionByProxyParameters;
   readonly 'no-self-escalation': NoSelfEscalationParameters;
   readonly attribution: AttributionParameters;
   readonly 'replica-limits': ReplicaLimitsParameters;
@@ -122,15 +125,17 @@ function podAllowance(target: Target): PodAllowance {
 export function packParameters(fleet: Fleet): PackParameters {
   const agents = fleet.spec.agents;
   const engaged = agents.filter((a) => a.killSwitch.state === 'engaged');
+  const deletes: DestructiveVerbsParameters = {
+    agents: byUsername(agents, (a) => ({
+      deletable: byNamespace(
+        a.targets.filter((t) => deletable(a, t).length > 0),
+        (t) => deletable(a, t),
+      ),
+    })),
+  };
   return {
-    'destructive-verbs': {
-      agents: byUsername(agents, (a) => ({
-        deletable: byNamespace(
-          a.targets.filter((t) => deletable(a, t).length > 0),
-          (t) => deletable(a, t),
-        ),
-      })),
-    },
+    'destructive-verbs': deletes,
+    'deletion-by-proxy': deletes,
     'no-self-escalation': { agents: byUsername(agents, (a) => ({ namespace: a.namespace })) },
     attribution: { agents: byUsername(agents, (a) => ({ initiators: [...a.attribution.initiators] })) },
     'replica-limits': { agents: byUsername(agents, (a) => ({ maxReplicas: a.limits.maxReplicas })) },

@@ -6,6 +6,7 @@ import type { AppliedConstraint } from '../../policies/match';
 import type {
   AgentPodsParameters,
   AttributionParameters,
+  DeletionByProxyParameters,
   DestructiveVerbsParameters,
   KillSwitchParameters,
   NamespaceAllowlist,
@@ -35,6 +36,13 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
     const deletable = (p as DestructiveVerbsParameters).agents[u]?.deletable ?? {};
     const allowed = Object.entries(deletable).map(([ns, r]) => `${r.join(', ')} in ${ns}`);
     return allowed.length === 0 ? 'DELETE denied everywhere' : `DELETE denied except ${allowed.join('; ')}`;
+  },
+  'deletion-by-proxy': (p, u) => {
+    const deletable = (p as DeletionByProxyParameters).agents[u]?.deletable ?? {};
+    const allowed = Object.entries(deletable).map(([ns, r]) => `${r.join(', ')} in ${ns}`);
+    const what =
+      'no deletes through Kubernetes (ownerReferences, finalizers, TTL and history limits, PVC retention, evictions)';
+    return allowed.length === 0 ? `${what} anywhere` : `${what} except of ${allowed.join('; ')}`;
   },
   'no-self-escalation': (p, u) => {
     const own = (p as NoSelfEscalationParameters).agents[u]?.namespace;

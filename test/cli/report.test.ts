@@ -57,6 +57,7 @@ describe('blast radius from the synthesized output', () => {
     const effect = (id: string) => bot.admission.find((a) => a.policy === id)?.effect;
     expect(bot.admission.map((a) => a.policy)).toEqual([
       'AG101',
+      'AG102',
       'AG201',
       'AG301',
       'AG401',
@@ -65,6 +66,9 @@ describe('blast radius from the synthesized output', () => {
       'AG701',
     ]);
     expect(effect('AG101')).toBe('DELETE denied everywhere');
+    expect(effect('AG102')).toBe(
+      'no deletes through Kubernetes (ownerReferences, finalizers, TTL and history limits, PVC retention, evictions) anywhere',
+    );
     expect(effect('AG401')).toContain('capped at 6');
     expect(effect('AG501')).toContain('shop: create configmaps, deployments.apps, services;');
     expect(effect('AG601')).toBe('not engaged: no effect');
@@ -96,6 +100,9 @@ describe('blast radius from the synthesized output', () => {
     });
     expect(scaler.admission.find((a) => a.policy === 'AG101')?.effect).toBe(
       'DELETE denied except jobs.batch in batch',
+    );
+    expect(scaler.admission.find((a) => a.policy === 'AG102')?.effect).toMatch(
+      /except of jobs\.batch in batch$/,
     );
     expect(scaler.vault?.ttl).toBe('1h');
   });

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { policyFolders } from '../../policies/catalog';
 import { agentguard, BIN, EXAMPLE_FLEET } from '../support/cli';
 import { tree } from '../support/files';
 
@@ -44,8 +45,11 @@ describe('agentguard synth', () => {
     const files = Object.keys(tree(first)).length;
     expect(stdout).toMatch(/^section\s+name\s+count$/m);
     expect(stdout).toMatch(/^fleet\s+agents\s+5$/m);
-    expect(stdout).toMatch(/^policy pack\s+policies\s+7$/m);
-    expect(stdout).toMatch(/^objects\s+ConstraintTemplate\s+7$/m);
+    // One per folder under rego/, so adding a policy does not edit this test.
+    const policies = policyFolders().length;
+    expect(policies).toBeGreaterThanOrEqual(8);
+    expect(stdout).toMatch(new RegExp(`^policy pack\\s+policies\\s+${policies}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^objects\\s+ConstraintTemplate\\s+${policies}$`, 'm'));
     expect(stdout).toMatch(/^objects\s+Deployment\s+3$/m);
     expect(stdout).toMatch(/^objects\s+NetworkPolicy\s+10$/m);
     expect(stdout).toMatch(/^vault\s+vault_policy\s+8$/m);

@@ -1,5 +1,5 @@
 /**
- * WASM and the real Gatekeeper engine must agree: 150 generated reviews per policy (1,050 in all)
+ * WASM and the real Gatekeeper engine must agree: 150 generated reviews per policy (1,200 in all)
  * are evaluated by opa-wasm, and gator verify then checks each against exactly those violations.
  * One differing message or count fails the test.
  */

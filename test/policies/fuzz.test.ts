@@ -53,6 +53,41 @@ const INVARIANTS: Record<keyof PackParameters, Invariant> = {
     const deletable = (agentParams('destructive-verbs', req)?.deletable ?? {}) as Record<string, string[]>;
     return denied(v) === !(deletable[req.namespace ?? ''] ?? []).includes(key(req));
   },
+  // I1 by proxy: an agent's CREATE or UPDATE that changes owner references, or an eviction, is denied
+  // unless the fleet lets it delete that resource there; one that touches nothing Kubernetes deletes
+  // by is allowed; nobody else and no DELETE is ever denied.
+  'deletion-by-proxy': (req, v) => {
+    if (!isAgent(req) || !['CREATE', 'UPDATE'].includes(req.operation)) return !denied(v);
+    const deletable = (agentParams('deletion-by-proxy', req)?.deletable ?? {}) as Record<string, string[]>;
+    const mayDelete = (resource: string) => (deletable[req.namespace ?? ''] ?? []).includes(resource);
+    const meta = (o: Record<string, unknown> | null) =>
+      (o?.metadata ?? {}) as {
+        ownerReferences?: unknown[];
+        finalizers?: unknown[];
+        deletionTimestamp?: string;
+      };
+    const owners = (o: Record<string, unknown> | null) =>
+      (meta(o).ownerReferences ?? [])
+        .map((r) => JSON.stringify(r))
+        .sort()
+        .join('\n');
+    if (key(req) === 'pods/eviction') return denied(v) === !mayDelete('pods');
+    if (
+      owners(req.object) !== owners(req.operation === 'UPDATE' ? req.oldObject : null) &&
+      !mayDelete(key(req))
+    )
+      return denied(v);
+    if (req.operation === 'CREATE') return true;
+    const watched = (o: Record<string, unknown> | null) =>
+      JSON.stringify([
+        owners(o),
+        [...(meta(o).finalizers ?? [])].sort(),
+        (o?.spec as Record<string, unknown> | undefined)?.ttlSecondsAfterFinished,
+        (o?.spec as Record<string, unknown> | undefined)?.revisionHistoryLimit,
+        (o?.spec as Record<string, unknown> | undefined)?.successfulJobsHistoryLimit,
+      ]);
+    return watched(req.object) !== watched(req.oldObject) || !denied(v);
+  },
   // I2: an agent writing RBAC, network policies, gatekeeper or webhook objects, or anything in its own namespace, is denied.
   'no-self-escalation': (req, v) => {
     if (!isAgent(req) || !mutation(req)) return !denied(v);

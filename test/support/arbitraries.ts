@@ -173,6 +173,46 @@ function body(
   };
 }
 
+// What makes Kubernetes delete on someone's behalf (AG102): owners, finalizers, a pending deletion
+// and retention limits; each side of an UPDATE draws its own, so many UPDATEs change nothing.
+const ownerA = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  name: 'gone',
+  uid: '6f1d3c9e-0000-4000-8000-00000000dead',
+};
+const ownerB = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  name: 'web',
+  uid: '0b7e2f4a-1111-4000-8000-000000000001',
+};
+const owners = fc.constantFrom<Record<string, unknown>[] | undefined>(
+  undefined,
+  undefined,
+  undefined,
+  [],
+  [ownerA],
+  [ownerA, ownerB],
+  [ownerB, ownerA],
+  [{ ...ownerB, controller: true, blockOwnerDeletion: true }],
+);
+const finalizers = fc.constantFrom<string[] | undefined>(
+  undefined,
+  undefined,
+  [],
+  ['shop.example/backup'],
+  ['shop.example/backup', 'orphan'],
+);
+const retention = fc.record(
+  {
+    ttlSecondsAfterFinished: fc.constantFrom(0, 60, 3600),
+    revisionHistoryLimit: fc.constantFrom(0, 3, 10, 20),
+    successfulJobsHistoryLimit: fc.constantFrom(0, 3, 5),
+  },
+  { requiredKeys: [] },
+);
+
 /** A random, well-formed AdmissionRequest. */
 export const admissionRequest = fc
   .record({
@@ -188,6 +228,7 @@ export const admissionRequest = fc
       'status',
       'exec',
       'ephemeralcontainers',
+      'eviction',
     ),
     dryRun: fc.boolean(),
     newReplicas: replicas,
@@ -207,28 +248,57 @@ export const admissionRequest = fc
       ),
       { nil: undefined },
     ),
+    newOwners: owners,
+    oldOwners: owners,
+    newFinalizers: finalizers,
+    oldFinalizers: finalizers,
+    terminating: fc.boolean(),
+    newRetention: retention,
+    oldRetention: retention,
   })
   .map((r) => {
     const name = 'target';
     const isScale = r.subResource === 'scale';
     const isPod = r.kind.kind === 'Pod';
-    const spec = (replicas: unknown) =>
+    const spec = (replicas: unknown, kept: Record<string, unknown>) =>
       isPod
         ? r.pod
         : r.kind.kind === 'HorizontalPodAutoscaler'
           ? { maxReplicas: replicas, minReplicas: 1 }
           : r.kind.kind === 'CronJob'
-            ? { jobTemplate: { spec: { template: { spec: r.pod } } } }
-            : { replicas, template: { spec: r.pod } };
-    const make = (replicas: unknown, annotations: Record<string, string>, labels?: Record<string, string>) =>
-      isScale
+            ? { jobTemplate: { spec: { template: { spec: r.pod } } }, ...kept }
+            : { replicas, template: { spec: r.pod }, ...kept };
+    const make = (
+      replicas: unknown,
+      annotations: Record<string, string>,
+      labels: Record<string, string> | undefined,
+      side: 'new' | 'old',
+    ) => {
+      const ownerReferences = side === 'new' ? r.newOwners : r.oldOwners;
+      const finalizerList = side === 'new' ? r.newFinalizers : r.oldFinalizers;
+      const meta = {
+        annotations,
+        ...(labels ? { labels } : {}),
+        ...(ownerReferences ? { ownerReferences } : {}),
+        ...(finalizerList ? { finalizers: finalizerList } : {}),
+        // The API server sets it on both sides of an UPDATE of an object whose deletion is pending.
+        ...(r.terminating && r.operation === 'UPDATE' ? { deletionTimestamp: '2026-05-01T10:00:00Z' } : {}),
+      };
+      return isScale
         ? {
             apiVersion: 'autoscaling/v1',
             kind: 'Scale',
             metadata: { name, ...(r.namespace ? { namespace: r.namespace } : {}) },
             spec: { replicas },
           }
-        : body(r.kind, name, r.namespace, { annotations, ...(labels ? { labels } : {}) }, spec(replicas));
+        : body(
+            r.kind,
+            name,
+            r.namespace,
+            meta,
+            spec(replicas, side === 'new' ? r.newRetention : r.oldRetention),
+          );
+    };
     const withOld = r.operation !== 'CREATE';
     return request({
       operation: r.operation as 'CREATE' | 'UPDATE' | 'DELETE',
@@ -240,7 +310,7 @@ export const admissionRequest = fc
       subResourceKind: isScale ? SCALE_KIND : undefined,
       dryRun: r.dryRun,
       extra: r.extra as Record<string, string[]> | undefined,
-      object: make(r.newReplicas, r.newAnnotations, r.newLabels),
-      oldObject: withOld ? make(r.oldReplicas, r.oldAnnotations, r.oldLabels) : undefined,
+      object: make(r.newReplicas, r.newAnnotations, r.newLabels, 'new'),
+      oldObject: withOld ? make(r.oldReplicas, r.oldAnnotations, r.oldLabels, 'old') : undefined,
     });
   });

@@ -96,7 +96,7 @@ describe('synth', () => {
     );
     const run = synth(badFleet, out);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${badFleet}:53:7: spec.agents[2].phase: "supervized" is not one of`);
+    expect(run.stderr).toContain(`${badFleet}:55:7: spec.agents[2].phase: "supervized" is not one of`);
     expect(run.stderr).toContain('spec.agents[2].limits.maxReplicas: -6 is below the minimum 0');
     expect(run.stderr).toContain(`nothing was written to ${out}/`);
     expect(tree(out)).toEqual(before);

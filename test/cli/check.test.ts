@@ -337,7 +337,10 @@ ${securityContext}
     const run = check(file('privileged.yaml', hardened(privileged)));
     expect(run.status).toBe(1);
     expect(json(run)[0].violations).toEqual([
-      { policy: 'AG701', message: expect.stringContaining('container "agent" must not be privileged') },
+      {
+        policy: 'AG701',
+        message: expect.stringContaining('spec.template.spec.containers["agent"] must not be privileged'),
+      },
     ]);
   });
 

@@ -147,6 +147,16 @@ problems contains msg if {
 	)
 }
 
+# A new claim cloned from an existing one (or from a snapshot) carries that workload's data.
+problems contains msg if {
+	some [field, source] in claim_sources
+	not cloned_from_listed_claim(source)
+	msg := sprintf(
+		"%s clones %s %s; a new volume may only be cloned from a PersistentVolumeClaim listed in %s (allowed: %s)",
+		[field, object.get(source, "kind", "(no kind)"), ag.quote(object.get(source, "name", "")), fleet_field("persistentVolumeClaims"), listed_or_none("persistentVolumeClaims")],
+	)
+}
+
 # A CSI driver (the Secrets Store driver, for one) can mount secrets the fleet never sees.
 problems contains msg if {
 	some [path, spec] in pods.pod_specs
@@ -196,4 +206,26 @@ secret_refs contains [sprintf("%s.volumes[%s].csi.nodePublishSecretRef", [path, 
 secret_refs contains [sprintf("%s.imagePullSecrets[]", [path]), object.get(ref, "name", "")] if {
 	some [path, spec] in pods.pod_specs
 	some ref in object.get(spec, "imagePullSecrets", [])
+}
+
+# Where a claim the request creates names its source: [field, dataSource or dataSourceRef].
+claim_sources contains [sprintf("%s.volumes[%s].ephemeral.volumeClaimTemplate.spec.%s", [path, ag.quote(object.get(volume, "name", "")), field]), source] if {
+	some [path, spec] in pods.pod_specs
+	some volume in object.get(spec, "volumes", [])
+	some field in ["dataSource", "dataSourceRef"]
+	source := volume.ephemeral.volumeClaimTemplate.spec[field]
+	source != null
+}
+
+claim_sources contains [sprintf("spec.volumeClaimTemplates[%s].spec.%s", [ag.quote(object.get(template, ["metadata", "name"], "")), field]), source] if {
+	some template in object.get(input.review.object, ["spec", "volumeClaimTemplates"], [])
+	some field in ["dataSource", "dataSourceRef"]
+	source := template.spec[field]
+	source != null
+}
+
+cloned_from_listed_claim(source) if {
+	source.kind == "PersistentVolumeClaim"
+	object.get(source, "apiGroup", "") in {"", null}
+	object.get(source, "name", "") in allowed("persistentVolumeClaims")
 }

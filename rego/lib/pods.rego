@@ -35,6 +35,15 @@ pod_specs contains ["template.spec", spec] if {
 
 is_pod_spec(spec) if is_array(spec.containers)
 
+# The annotations beside each pod spec ("spec.template.spec" → spec.template.metadata.annotations),
+# as [path of the annotations, key, value].
+pod_annotations contains [sprintf("%s.annotations", [concat(".", meta)]), key, value] if {
+	some [path, _] in pod_specs
+	parts := split(path, ".")
+	meta := array.concat(array.slice(parts, 0, count(parts) - 1), ["metadata"])
+	some key, value in object.get(input.review.object, array.concat(meta, ["annotations"]), {})
+}
+
 # Every container of every pod spec: [path of its list, its pod spec, the container], e.g.
 # ["spec.template.spec.initContainers", {...}, {...}].
 containers contains [sprintf("%s.%s", [path, list]), spec, container] if {
@@ -150,6 +159,14 @@ hardening_problems contains msg if {
 		"%s sets a forbidden SELinux option: only seLinuxOptions.type %s, and no user or role",
 		[container_label(list, c), concat(", ", sort([t | some t in allowed_selinux_types; t != ""]))],
 	)
+}
+
+# The AppArmor annotation Kubernetes still honours: only runtime/default or a localhost/ profile.
+hardening_problems contains sprintf("%s[%s] is %s; AppArmor must be runtime/default or localhost/<profile>", [path, ag.quote(key), ag.quote(value)]) if {
+	some [path, key, value] in pod_annotations
+	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
+	value != "runtime/default"
+	not startswith(value, "localhost/")
 }
 
 hardening_problems contains sprintf("%s must set securityContext.allowPrivilegeEscalation: false", [container_label(list, c)]) if {

@@ -59,6 +59,7 @@ describe('blast radius from the synthesized output', () => {
       'AG101',
       'AG102',
       'AG201',
+      'AG202',
       'AG301',
       'AG401',
       'AG501',
@@ -87,6 +88,31 @@ describe('blast radius from the synthesized output', () => {
       maxTtl: '1h',
       login: 'auth/kubernetes-release-bot role release-bot',
     });
+  });
+
+  it('lists what pods each agent writes can reach: only what the fleet names, normally nothing', () => {
+    expect(reach('release-bot').pods).toEqual([
+      {
+        namespace: 'shop',
+        serviceAccounts: ['default', 'web'],
+        secrets: ['web-tls'],
+        volumes: [],
+        registries: ['registry.shop.example/shop'],
+      },
+    ]);
+    expect(reach('batch-scaler').pods).toEqual([
+      {
+        namespace: 'batch',
+        serviceAccounts: ['default'],
+        secrets: [],
+        volumes: [],
+        registries: ['registry.shop.example/batch'],
+      },
+    ]);
+    // Shadow agents hold no write verb, so they write no pods anywhere.
+    expect(reach('cost-analyst').pods).toEqual([]);
+    // An engaged agent's Roles are unbound: nothing.
+    expect(reach('capacity-report').pods).toEqual([]);
   });
 
   it('batch-scaler (autonomous) may delete Jobs in batch, in RBAC and in admission', () => {

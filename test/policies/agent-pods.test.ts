@@ -289,6 +289,59 @@ describe('AG202 on UPDATE checks the new object whole', () => {
   });
 });
 
+describe('AG202 routes outside the pod spec', () => {
+  it('an AppArmor annotation that unconfines a container is denied, runtime/default is not', async () => {
+    const withAnnotation = (value: string) => {
+      const object = CARRIERS.Deployment.wrap(hardenedPod()) as {
+        spec: { template: Record<string, unknown> };
+      };
+      object.spec.template.metadata = {
+        annotations: { 'container.apparmor.security.beta.kubernetes.io/app': value },
+      };
+      return request({
+        operation: 'CREATE',
+        user: AGENTS.releaseBot,
+        kind: CARRIERS.Deployment.kind,
+        namespace: 'shop',
+        name: 'web',
+        object,
+      });
+    };
+    expect(await evaluate(withAnnotation('unconfined'))).toEqual([
+      '[AG202] agent release-bot may not write deployments.apps shop/web: pod not hardened: spec.template.metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"] is "unconfined"; AppArmor must be runtime/default or localhost/<profile>',
+    ]);
+    expect(await evaluate(withAnnotation('runtime/default'))).toEqual([]);
+    expect(await evaluate(withAnnotation('localhost/web'))).toEqual([]);
+  });
+
+  it('a StatefulSet claim template cloned from an unlisted claim or a snapshot is denied', async () => {
+    const statefulSet = (dataSource: Record<string, unknown>) => {
+      const object = CARRIERS.StatefulSet.wrap(hardenedPod()) as { spec: Record<string, unknown> };
+      object.spec.volumeClaimTemplates = [
+        { metadata: { name: 'data' }, spec: { dataSourceRef: dataSource } },
+      ];
+      return request({
+        operation: 'CREATE',
+        user: AGENTS.releaseBot,
+        kind: CARRIERS.StatefulSet.kind,
+        namespace: 'shop',
+        name: 'web',
+        object,
+      });
+    };
+    for (const source of [
+      { kind: 'PersistentVolumeClaim', name: 'payments-data' },
+      { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'payments-nightly' },
+    ]) {
+      expect(await evaluate(statefulSet(source))).toEqual([
+        expect.stringContaining(
+          `spec.volumeClaimTemplates["data"].spec.dataSourceRef clones ${source.kind} "${source.name}"`,
+        ),
+      ]);
+    }
+  });
+});
+
 describe('AG202 scope', () => {
   const sneaky = (): Pod => {
     const pod = hardenedPod();

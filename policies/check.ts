@@ -50,7 +50,7 @@ export class PackChecker {
       const found = await this.evaluator.evaluate(
         constraint.policy.folder,
         input.request,
-        constraint.parameters,
+        parametersFor(constraint.parameters, input.request),
       );
       violations.push(...found.map((v) => ({ policy: constraint.policy.id, message: v.msg })));
     }
@@ -63,6 +63,23 @@ export class PackChecker {
       violations,
     };
   }
+}
+
+/**
+ * The constraint's parameters as the requesting identity can see them: `agents` narrowed to its own
+ * entry. Every policy reads agents only through `input.parameters.agents[username]` (the shared
+ * library's one lookup; a test keeps it so), so the result is the same, but opa-wasm copies the whole
+ * input into the module for every evaluation: without this a review would cost more as the fleet grows.
+ */
+export function parametersFor(parameters: unknown, request: Record<string, unknown>): unknown {
+  const agents = (parameters as { agents?: unknown } | null)?.agents;
+  if (agents === null || typeof agents !== 'object') return parameters;
+  const username = (request.userInfo as { username?: unknown } | undefined)?.username;
+  const own =
+    typeof username === 'string' && Object.hasOwn(agents, username)
+      ? { [username]: (agents as Record<string, unknown>)[username] }
+      : {};
+  return { ...(parameters as object), agents: own };
 }
 
 function reviewedObject(request: Record<string, unknown>): ReviewedObject {

@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
@@ -275,7 +275,7 @@ function cliStart(): void {
 
 async function main(): Promise<void> {
   process.stdout.write(
-    `agentguard bench${quick ? ' (quick)' : ''}: node ${process.version}, ${require('node:os').cpus().length} cores\n`,
+    `agentguard bench${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores\n`,
   );
   try {
     cliStart();

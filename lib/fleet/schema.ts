@@ -219,7 +219,7 @@ export const FleetEnforcementSchema = z
         'What Gatekeeper does with a violation of any policy: deny (default), warn or dryrun (audit only).',
       ),
     policies: z
-      .record(policyId, enforcementAction)
+      .record(z.string(), enforcementAction)
       .default({})
       .describe('Per policy ID (e.g. AG301: warn), overriding action. AG601 (kill switch) is always deny.'),
     until: isoDate
@@ -237,7 +237,7 @@ export const AgentEnforcementSchema = z
       .optional()
       .describe("This agent's action for every policy (AG601 stays deny); default: the fleet's."),
     policies: z
-      .record(policyId, enforcementAction)
+      .record(z.string(), enforcementAction)
       .default({})
       .describe("Per policy ID for this agent; overrides the agent's action and the fleet's."),
     until: isoDate.describe(

@@ -97,7 +97,8 @@ they are.
 --output json prints one JSON object per reviewed object per line:
   {"file", "document", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
 
-Exit codes: 0 all allowed; 1 something denied, or an invalid fleet (it reads, but fails validation);
+Findings of constraints in warn or dryrun (staged rollout) are listed apart, as warn: and dryrun:,
+and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 1 something denied, or an invalid fleet (it reads, but fails validation);
 2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file).`,
     )
     .action(async (files: string[], flags: CheckFlags, command: Command) => {

@@ -21,6 +21,8 @@ import { appliedConstraints, constraintMatches, type AppliedConstraint } from '.
 import { PolicyConstraints } from '../../policies/policy-pack';
 import { committedModules, PackEvaluator } from '../../policies/wasm';
 import { renderFleet } from '../../synth/render';
+import { renderReport } from '../../synth/report/markdown';
+import { fleetReach } from '../../synth/report/reach';
 import { agentguard } from '../support/cli';
 import { DIGEST, mutated, validFleet, type Loose } from '../support/fleets';
 import { KINDS, request } from '../support/reviews';
@@ -399,6 +401,28 @@ describe('staged rollout', () => {
     expect(agentguard(['synth', '--fleet', file, '--out', out, '--today', '2026-08-01']).status).toBe(0);
     expect(agentguard(['synth', '--fleet', file, '--out', out]).status).toBe(0);
     expect(agentguard(['synth', '--fleet', file, '--out', out, '--today', 'tomorrow']).status).toBe(2);
+  });
+});
+
+describe('report', () => {
+  it('shows each agent’s relaxed modes with until and reason, marks relaxed rows, and lists exemptions', () => {
+    const b = defineFleet(teamB());
+    const markdown = renderReport(b.metadata.name, fleetReach(b), b.spec.exemptions);
+    expect(markdown).toContain('| AG301 | sandbox | experiments | alice@example.com |');
+    expect(markdown).toContain(
+      '| enforcement (not deny) | AG101 dryrun until 2026-08-01, AG201 dryrun until 2026-08-01, AG301 dryrun until 2026-08-01, AG401 dryrun until 2026-08-01, AG501 warn until 2026-08-01, AG701 dryrun until 2026-08-01 (onboarding) |',
+    );
+    expect(markdown).toMatch(/\| AG501 \| Trust phase \| WARN ONLY \(not denied\): /);
+    expect(markdown).toMatch(
+      /\| AG301 \| Attribution \| DRYRUN ONLY \(audit, not denied\): .*; not in exempted namespaces sandbox \|/,
+    );
+    // The engaged agent: AG401 in warn from the fleet, its kill switch in deny whatever the fleet says.
+    expect(markdown).toContain(
+      '| enforcement (not deny) | AG401 warn until 2026-09-01 (replica caps are new) |',
+    );
+    expect(markdown).toMatch(
+      /\| AG601 \| Kill switch \| every request denied: engaged by bob@example.com \(leak\)/,
+    );
   });
 });
 

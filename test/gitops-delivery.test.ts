@@ -14,6 +14,7 @@ import { renderFleet } from '../synth/render';
 import { writeAtomically } from '../synth/write';
 import { ARGO_ANNOTATIONS, SYNC_WAVE } from '../policies/policy-pack';
 import { REPO_ROOT } from '../tools/toolchain';
+import { agentguard } from './support/cli';
 import { kubeconform } from './support/tools';
 
 const GITOPS = join(REPO_ROOT, 'examples', 'gitops');
@@ -99,6 +100,21 @@ describe('GitOps delivery of a fresh cluster', () => {
     expect(new Set(keys).size).toBe(keys.length); // no object in two Kustomizations
     expect([...keys].sort()).toEqual(build(dist).map(key).sort()); // and none left out
     for (const k of stages) expect(k.spec.wait).toBe(true);
+  });
+
+  it('the two example fleets synthesize side by side (--also each other), each with its own constraint names', () => {
+    const shop = join(REPO_ROOT, 'examples', 'fleet.yaml');
+    const data = join(REPO_ROOT, 'examples', 'fleet-data.yaml');
+    for (const [fleet, other, name] of [
+      [shop, data, 'shop-platform'],
+      [data, shop, 'data-platform'],
+    ]) {
+      const out = join(repo, `out-${name}`);
+      const run = agentguard(['synth', '--fleet', fleet, '--out', out, '--also', other, '--frozen-lock']);
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      const names = build(join(out, 'policy-pack', 'constraints')).map((o) => o.metadata.name as string);
+      expect(names.every((n) => n.startsWith(`agentguard-${name}-`))).toBe(true);
+    }
   });
 
   it('kubectl: the README applies the same three folders in that order', () => {

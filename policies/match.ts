@@ -8,6 +8,7 @@
  * requests that name a namespace), and `kinds` (`apiGroups` and `kinds`, `*` for any). Any other
  * field is refused rather than ignored, so a pack that starts using one cannot be silently misjudged.
  */
+import type { EnforcementAction } from '../lib/fleet/schema';
 import type { PolicyConstraints } from './policy-pack';
 import { policyCatalog, type PolicyEntry } from './catalog';
 
@@ -63,12 +64,18 @@ export interface AppliedConstraint {
   readonly name: string;
   readonly match: ConstraintMatch;
   readonly parameters: unknown;
+  /** What Gatekeeper does with its violations: deny, warn or dryrun (audit only). */
+  readonly enforcementAction: EnforcementAction;
 }
 
 interface ConstraintShape {
   readonly kind: string;
   readonly metadata: { readonly name: string };
-  readonly spec: { readonly match?: ConstraintMatch; readonly parameters?: unknown };
+  readonly spec: {
+    readonly match?: ConstraintMatch;
+    readonly parameters?: unknown;
+    readonly enforcementAction?: EnforcementAction;
+  };
 }
 
 /** The constraints of a synthesized chart, each with its policy, read from the objects themselves. */
@@ -82,6 +89,8 @@ export function appliedConstraints(chart: PolicyConstraints): AppliedConstraint[
       name: constraint.metadata.name,
       match: constraint.spec.match ?? {},
       parameters: constraint.spec.parameters ?? {},
+      // Gatekeeper's default when the field is absent.
+      enforcementAction: constraint.spec.enforcementAction ?? 'deny',
     };
   });
 }

@@ -6,9 +6,10 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Fleet } from '../lib/fleet/schema';
+import { enforcementAction, exemptNamespaces, strictest } from '../lib/enforcement';
+import { ENFORCEMENT_ACTIONS, type Agent, type EnforcementAction, type Fleet } from '../lib/fleet/schema';
 import { LABELS } from '../lib/naming';
-import { CONSTRAINT_API_VERSION, policyCatalog, type PolicyEntry } from './catalog';
+import { CONSTRAINT_API_VERSION, policyByFolder, policyCatalog, type PolicyEntry } from './catalog';
 import { packParameters, type PackParameters } from './parameters';
 
 /** Kinds whose pods (or pod templates) the hardened-pods policy checks in agent namespaces. */
@@ -22,14 +23,30 @@ export interface PolicyPackProps {
   /** The validated fleet whose agents the constraints protect. */
   readonly fleet: Fleet;
   /**
-   * What Gatekeeper does with a violation: deny the request, or only warn or record it in audit
-   * (for a dry run of the pack in a live cluster).
-   * @default 'deny'
+   * Overrides the fleet's `spec.enforcement.action`: deny the request, or only warn or record it in
+   * audit. Per-policy and per-agent settings of the fleet still apply over it.
+   * @default the fleet's spec.enforcement.action (deny)
    */
-  readonly enforcementAction?: 'deny' | 'warn' | 'dryrun';
+  readonly enforcementAction?: EnforcementAction;
 }
 
-export const constraintName = (policy: PolicyEntry): string => `agentguard-${policy.folder}`;
+/**
+ * A constraint's name: the fleet's name in it, so several fleets in one cluster never overwrite each
+ * other's constraints (the kind already names the policy). The deny constraint keeps the plain name;
+ * agents in another mode are in a constraint of their own, suffixed with the mode.
+ */
+export const constraintName = (
+  policy: Pick<PolicyEntry, 'folder'>,
+  fleetName: string,
+  action: EnforcementAction = 'deny',
+): string => `agentguard-${fleetName}-${policy.folder}${action === 'deny' ? '' : `-${action}`}`;
+
+/** Argo CD: templates first, then constraints (their CRDs exist by then), then everything else. */
+export const SYNC_WAVE = { templates: '-2', constraints: '-1' } as const;
+export const ARGO_ANNOTATIONS = {
+  syncWave: 'argocd.argoproj.io/sync-wave',
+  syncOptions: 'argocd.argoproj.io/sync-options',
+} as const;
 
 /** The ConstraintTemplates, one per policy. */
 export class PolicyTemplates extends Chart {
@@ -42,45 +59,98 @@ export class PolicyTemplates extends Chart {
         metadata: { name: string; annotations: Record<string, string>; labels: Record<string, string> };
         spec: unknown;
       };
-      new ApiObject(this, policy.folder, { apiVersion, kind, metadata, spec });
+      // Byte-identical for every fleet (shared by name in a cluster): nothing fleet-specific here.
+      const annotations = { ...metadata.annotations, [ARGO_ANNOTATIONS.syncWave]: SYNC_WAVE.templates };
+      new ApiObject(this, policy.folder, { apiVersion, kind, metadata: { ...metadata, annotations }, spec });
     }
   }
 }
 
-/** One Constraint per policy, parameterised from the fleet. */
+/**
+ * The constraints, parameterised from the fleet: per policy one constraint per enforcement action in
+ * use (deny always, warn and dryrun only when some agent is in them), each holding exactly the agents
+ * in that action, so every agent is under exactly one constraint per policy. Exempted namespaces go
+ * into every constraint of the policy as `match.excludedNamespaces`.
+ */
 export class PolicyConstraints extends Chart {
+  /** Parameters of the deny constraints over the whole fleet (every agent), as a reviewer reads them. */
   public readonly parameters: PackParameters;
 
   constructor(scope: Construct, id: string, props: PolicyPackProps) {
     super(scope, id);
-    const action = props.enforcementAction ?? 'deny';
-    if (!['deny', 'warn', 'dryrun'].includes(action)) {
-      throw new Error(`PolicyPack enforcementAction "${action}" is not one of deny, warn, dryrun`);
+    const base = props.enforcementAction ?? props.fleet.spec.enforcement.action;
+    if (!ENFORCEMENT_ACTIONS.includes(base)) {
+      throw new Error(
+        `PolicyPack enforcementAction "${String(base)}" is not one of ${ENFORCEMENT_ACTIONS.join(', ')}`,
+      );
     }
-    this.parameters = packParameters(props.fleet);
-    const agentNamespaces = [...new Set(props.fleet.spec.agents.map((a) => a.namespace))].sort();
+    const fleet: Fleet =
+      props.enforcementAction === undefined
+        ? props.fleet
+        : {
+            ...props.fleet,
+            spec: { ...props.fleet.spec, enforcement: { ...props.fleet.spec.enforcement, action: base } },
+          };
+    this.parameters = packParameters(fleet);
     for (const policy of policyCatalog()) {
       const folder = policy.folder as keyof PackParameters;
-      const parameters = this.parameters[folder];
-      if (!parameters) throw new Error(`no parameter builder for policy folder rego/${policy.folder}`);
-      // Agent rules key on the requesting identity, so they match every kind everywhere; pod
-      // hardening looks at objects, so it matches pods and pod templates in agent namespaces.
-      const match =
-        folder === 'hardened-pods'
-          ? // Namespaced: Gatekeeper applies `namespaces` only to namespaced requests and would
-            // otherwise match a pod-kind request that names no namespace at all.
-            { kinds: POD_KINDS, namespaces: agentNamespaces, scope: 'Namespaced' }
-          : { scope: '*' };
-      new ApiObject(this, policy.folder, {
-        apiVersion: CONSTRAINT_API_VERSION,
-        kind: policy.kind,
-        metadata: {
-          name: constraintName(policy),
-          labels: { [LABELS.fleet]: props.fleet.metadata.name, [LABELS.managedBy]: 'agentguard' },
-          annotations: { 'agentguard.dev/policy-id': policy.id },
-        },
-        spec: { enforcementAction: action, match, parameters },
-      });
+      if (!this.parameters[folder])
+        throw new Error(`no parameter builder for policy folder rego/${policy.folder}`);
+      const excluded = exemptNamespaces(fleet, policy.id);
+      for (const { action, agents } of agentsByAction(fleet, policy.id)) {
+        const parameters = packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder];
+        const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
+        // Agent rules key on the requesting identity, so they match every kind everywhere; pod
+        // hardening looks at objects, so it matches pods and pod templates in agent namespaces.
+        // Namespaced: Gatekeeper applies `namespaces` only to namespaced requests and would
+        // otherwise match a pod-kind request that names no namespace at all.
+        const match =
+          folder === 'hardened-pods'
+            ? { kinds: POD_KINDS, namespaces, scope: 'Namespaced' }
+            : { scope: '*', ...(excluded.length > 0 ? { excludedNamespaces: excluded } : {}) };
+        // An empty `namespaces` would match every namespace in Gatekeeper: no constraint then.
+        if (folder === 'hardened-pods' && namespaces.length === 0) continue;
+        new ApiObject(this, action === 'deny' ? policy.folder : `${policy.folder}-${action}`, {
+          apiVersion: CONSTRAINT_API_VERSION,
+          kind: policy.kind,
+          metadata: {
+            name: constraintName(policy, fleet.metadata.name, action),
+            labels: { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' },
+            annotations: {
+              'agentguard.dev/policy-id': policy.id,
+              [ARGO_ANNOTATIONS.syncWave]: SYNC_WAVE.constraints,
+              // The CRD comes from the template at sync time; Argo CD's dry run would fail before.
+              [ARGO_ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
+            },
+          },
+          spec: { enforcementAction: action, match, parameters },
+        });
+      }
     }
   }
+}
+
+/**
+ * The fleet's agents split by their action for one policy: deny always (possibly empty, so the deny
+ * constraint, which the kill switch's emergency path patches, always exists), warn and dryrun only
+ * when not empty. For hardened pods, which match namespaces, agents sharing a namespace all take the
+ * strictest action among them, so a namespace is in exactly one constraint.
+ */
+export function agentsByAction(
+  fleet: Fleet,
+  policyId: string,
+): Array<{ action: EnforcementAction; agents: Agent[] }> {
+  let actionOf = (agent: Agent) => enforcementAction(fleet, agent, policyId);
+  if (policyByFolder('hardened-pods').id === policyId) {
+    const byNamespace = new Map<string, EnforcementAction>();
+    for (const a of fleet.spec.agents) {
+      byNamespace.set(a.namespace, strictest([byNamespace.get(a.namespace) ?? 'dryrun', actionOf(a)]));
+    }
+    const own = actionOf;
+    actionOf = (agent) => byNamespace.get(agent.namespace) ?? own(agent);
+  }
+  return ENFORCEMENT_ACTIONS.map((action) => ({
+    action,
+    agents: fleet.spec.agents.filter((a) => actionOf(a) === action),
+  })).filter(({ action, agents }) => action === 'deny' || agents.length > 0);
 }

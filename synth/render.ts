@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import type { Chart } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
 import type { Fleet } from '../lib/fleet/schema';
+import type { StackLocation } from '../lib/vault/backend';
 import { buildApp } from './app';
 import { vaultStackJson } from './vault';
 
@@ -20,8 +21,17 @@ function kustomization(resources: readonly string[]): string {
   });
 }
 
-/** Per-agent folders and the policy pack, each a kustomization, plus a root kustomization over them. */
-export function renderFleet(fleet: Fleet): FileSet {
+export interface RenderOptions {
+  /** Where the fleet file is and where the Vault stack goes, to place a local state file (lib/vault/backend.ts). */
+  readonly stack?: StackLocation;
+}
+
+/**
+ * Per-agent folders and the policy pack, each a kustomization, plus a root kustomization over them
+ * (Argo CD, ordered by sync waves) and `workloads/` (everything but the policy pack, the last stage
+ * of kubectl and Flux: templates, then constraints, then workloads).
+ */
+export function renderFleet(fleet: Fleet, options: RenderOptions = {}): FileSet {
   const files: FileSet = new Map();
   const { agents, templates, constraints, killSwitch } = buildApp(fleet);
   const folders: string[] = [];
@@ -52,8 +62,14 @@ export function renderFleet(fleet: Fleet): FileSet {
     'kustomization.yaml',
     kustomization([...folders, 'policy-pack', ...(runners.length > 0 ? ['kill-switch'] : [])]),
   );
+  // The last stage for kubectl and Flux, once the constraints are in: the same objects without the
+  // policy pack, so no two Flux Kustomizations own one object.
+  files.set(
+    'workloads/kustomization.yaml',
+    kustomization([...folders, ...(runners.length > 0 ? ['kill-switch'] : [])].map((f) => `../${f}`)),
+  );
   // An API server file, not a cluster object: kept out of the kustomization.
   files.set('audit/audit-policy.yaml', yamlDocuments([auditPolicy(fleet)]));
-  files.set('vault/cdk.tf.json', vaultStackJson(fleet)); // Terraform JSON for tofu/terraform, not kustomize
+  files.set('vault/cdk.tf.json', vaultStackJson(fleet, options.stack)); // Terraform JSON for tofu/terraform, not kustomize
   return files;
 }

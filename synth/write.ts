@@ -51,7 +51,7 @@ export interface KeptPath {
 }
 
 /** The real path of `path` even when it does not exist yet: its deepest existing ancestor, resolved. */
-function realPath(path: string): string {
+export function realPath(path: string): string {
   const absolute = resolve(path);
   try {
     return realpathSync(absolute);
@@ -61,7 +61,7 @@ function realPath(path: string): string {
   }
 }
 
-const within = (path: string, dir: string): boolean => {
+export const within = (path: string, dir: string): boolean => {
   const rel = relative(dir, path);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 };
@@ -99,6 +99,13 @@ export function checkOutputDir(outDir: string, keep: readonly KeptPath[] = []): 
       );
     }
   }
+  const state = existsSync(target) ? terraformState(target) : [];
+  if (state.length > 0) {
+    throw refuse(
+      `it holds Terraform state synth did not write (${state.map((s) => relative(target, s)).join(', ')})`,
+      'move it where the fleet\'s spec.vault.backend points (default: .agentguard-state/<fleet>.tfstate beside the fleet file; README, "Vault state"), then synth again',
+    );
+  }
   if (existsSync(target) && readdirSync(target).length > 0) {
     const marker = join(target, OUTPUT_MARKER);
     if (!existsSync(marker) || !lstatSync(marker).isFile()) {
@@ -109,6 +116,23 @@ export function checkOutputDir(outDir: string, keep: readonly KeptPath[] = []): 
     }
   }
   return target;
+}
+
+/**
+ * Terraform state files under a folder: `*.tfstate`, `*.tfstate.backup` and workspace folders
+ * `terraform.tfstate.d`. `.terraform/` (providers and backend settings, rebuilt by `tofu init`) is not state.
+ */
+export function terraformState(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.name === 'terraform.tfstate.d' || /\.tfstate(\.backup)?$/.test(entry.name)) found.push(path);
+      else if (entry.isDirectory() && !entry.isSymbolicLink() && entry.name !== '.terraform') walk(path);
+    }
+  };
+  walk(dir);
+  return found.sort();
 }
 
 export function writeAtomically(outDir: string, files: FileSet, keep: readonly KeptPath[] = []): void {

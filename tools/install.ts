@@ -26,7 +26,9 @@ import { parseAllDocuments } from 'yaml';
 import {
   binDir,
   cacheDir,
+  CRD_SCHEMAS,
   crdSchemaDir,
+  type CrdPin,
   kubernetesSchemaDir,
   probeVersion,
   QUIET_ENV,
@@ -425,16 +427,24 @@ export function strictSchema(node: JsonSchema): JsonSchema {
   return out;
 }
 
-function installConstraintTemplateSchema(): 'kept' | 'built' {
-  const pin = versions.schemas.constraintTemplate;
-  const target = join(crdSchemaDir(), 'templates.gatekeeper.sh');
-  return installSchemaSet(target, SCHEMA_STAMPS.constraintTemplate, 'ConstraintTemplate schema', (staged) => {
-    type Crd = { kind?: string; spec: { names: { kind: string }; versions: CrdVersion[] } };
+/**
+ * A CRD from a Go module, converted to strict JSON schemas (one per served version) for kubeconform,
+ * into `crds/<group>/<kind>_<version>.json`: the ConstraintTemplate, and the Argo CD Application and
+ * Flux Kustomization the GitOps examples are validated against.
+ */
+function installCrdSchema(name: keyof typeof CRD_SCHEMAS): 'kept' | 'built' {
+  const pin: CrdPin = versions.schemas[name];
+  const group = CRD_SCHEMAS[name];
+  const target = join(crdSchemaDir(), group);
+  return installSchemaSet(target, SCHEMA_STAMPS[name], `${name} schema`, (staged) => {
+    type Crd = { kind?: string; spec: { group: string; names: { kind: string }; versions: CrdVersion[] } };
     const docs = parseAllDocuments(
       readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8'),
     );
     const crd = docs.map((d) => d.toJS() as Crd | null).find((d) => d?.kind === 'CustomResourceDefinition');
     if (!crd) throw new StepError(`${pin.file} holds no CustomResourceDefinition`);
+    if (crd.spec.group !== group)
+      throw new StepError(`${pin.file} is of group ${crd.spec.group}, not ${group}`);
     for (const version of crd.spec.versions) {
       const schema = version.schema?.openAPIV3Schema;
       if (!schema) throw new StepError(`CRD version ${version.name} has no openAPIV3Schema`);
@@ -471,7 +481,9 @@ export async function install(only: readonly string[]): Promise<number> {
   if (wanted('schemas')) {
     for (const [label, step] of [
       ['kubernetes schemas', installKubernetesSchemas],
-      ['ConstraintTemplate schema', installConstraintTemplateSchema],
+      ['ConstraintTemplate schema', () => installCrdSchema('constraintTemplate')],
+      ['Argo CD Application schema', () => installCrdSchema('argoApplication')],
+      ['Flux Kustomization schema', () => installCrdSchema('fluxKustomization')],
     ] as const) {
       try {
         if (step() === 'built') changed.push(label);

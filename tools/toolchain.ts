@@ -33,10 +33,29 @@ export const kubernetesSchemaDir = (): string =>
 /** `<group>/<kind>_<version>.json`, the CRDs-catalog layout kubeconform documents. */
 export const crdSchemaDir = (): string => join(schemaDir(), 'crds');
 
+/** A CRD pinned by Go module: where the installer reads it from. */
+export interface CrdPin {
+  readonly module: string;
+  readonly moduleVersion: string;
+  readonly file: string;
+}
+function crdStamp(pin: CrdPin): string {
+  return `${pin.module}@${pin.moduleVersion} ${pin.file} strict`;
+}
+
+/** The CRDs converted to strict JSON schemas for kubeconform, each into crds/<its API group>/. */
+export const CRD_SCHEMAS = {
+  constraintTemplate: 'templates.gatekeeper.sh',
+  argoApplication: 'argoproj.io',
+  fluxKustomization: 'kustomize.toolkit.fluxcd.io',
+} as const;
+
 /** What a schema folder's `.complete` stamp says when it holds the pinned, converted schemas. */
 export const SCHEMA_STAMPS = {
   kubernetes: `${versions.schemas.kubernetes.package}==${versions.schemas.kubernetes.packageVersion} standalone`,
-  constraintTemplate: `${versions.schemas.constraintTemplate.module}@${versions.schemas.constraintTemplate.moduleVersion} strict`,
+  constraintTemplate: crdStamp(versions.schemas.constraintTemplate),
+  argoApplication: crdStamp(versions.schemas.argoApplication),
+  fluxKustomization: crdStamp(versions.schemas.fluxKustomization),
 } as const;
 
 /** Marker a schema folder gets once it is complete; it holds the folder's SCHEMA_STAMPS entry. */

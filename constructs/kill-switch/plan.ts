@@ -129,9 +129,12 @@ export function agentPodSelector(agent: Agent): string {
 }
 
 /** The kill-switch constraint as kubectl names it: `<kind lowercased>.constraints.gatekeeper.sh`. */
-export function killSwitchConstraint(): { resource: string; name: string } {
+export function killSwitchConstraint(fleetName: string): { resource: string; name: string } {
   const policy = policyByFolder('kill-switch');
-  return { resource: `${policy.kind.toLowerCase()}.constraints.gatekeeper.sh`, name: constraintName(policy) };
+  return {
+    resource: `${policy.kind.toLowerCase()}.constraints.gatekeeper.sh`,
+    name: constraintName(policy, fleetName),
+  };
 }
 
 const SUSPEND = JSON.stringify({ spec: { suspend: true } });
@@ -197,7 +200,7 @@ function annotate(resource: string, agent: Agent): Action {
 
 export function killPlan(fleet: Fleet, agent: Agent): KillPlan {
   const ns = agent.namespace;
-  const constraint = killSwitchConstraint();
+  const constraint = killSwitchConstraint(fleet.metadata.name);
   const targets = agent.targets.map((t) => t.namespace).sort();
   const steps: Step[] = [
     {

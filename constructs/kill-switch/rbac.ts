@@ -50,8 +50,8 @@ function workloadRules(agent: Agent): RunnerRule[] {
   }
 }
 
-export function runnerRbac(agent: Agent): RunnerRbac {
-  const constraint = killSwitchConstraint();
+export function runnerRbac(fleetName: string, agent: Agent): RunnerRbac {
+  const constraint = killSwitchConstraint(fleetName);
   const [resource, ...group] = constraint.resource.split('.');
   return {
     cluster: [

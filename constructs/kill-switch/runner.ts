@@ -53,7 +53,9 @@ const DEFAULT_RESOURCES: RunnerResources = {
 
 /** Names of one agent's runner objects; `agentguard:` cannot collide with an agent's own `agentguard-<name>` Role. */
 export const runnerName = (agent: Pick<Agent, 'name'>): string => `kill-${agent.name}`;
-export const runnerRbacName = (agent: Pick<Agent, 'name'>): string => `agentguard:kill-${agent.name}`;
+/** Cluster-scoped (the ClusterRole), so it carries the fleet's name: fleets sharing a cluster never collide. */
+export const runnerRbacName = (fleetName: string, agent: Pick<Agent, 'name'>): string =>
+  `agentguard:${fleetName}:kill-${agent.name}`;
 /** The Secret the operator provisions with a Vault token carrying the agent's kill-switch operator policy. */
 export const runnerVaultSecret = (agent: Pick<Agent, 'name'>): string => `kill-${agent.name}-vault`;
 
@@ -89,7 +91,7 @@ export class AgentKillSwitch extends Construct {
     this.plan = killPlan(fleet, agent);
     this.script = renderScript(this.plan, fleet.metadata.name);
     this.scriptFile = scriptFileName(agent.name);
-    this.rbac = runnerRbac(agent);
+    this.rbac = runnerRbac(fleet.metadata.name, agent);
     const image = fleet.spec.killSwitch.runnerImage;
     if (image === undefined) return; // scripts only: the fleet names no runner image
     this.runner(fleet, agent, image, props.resources ?? DEFAULT_RESOURCES, deadline, backoff);
@@ -105,7 +107,7 @@ export class AgentKillSwitch extends Construct {
   ): void {
     const namespace = fleet.spec.killSwitch.namespace;
     const name = runnerName(agent);
-    const rbacName = runnerRbacName(agent);
+    const rbacName = runnerRbacName(fleet.metadata.name, agent);
     const labels = {
       [LABELS.fleet]: fleet.metadata.name,
       [LABELS.killSwitchFor]: agent.name,

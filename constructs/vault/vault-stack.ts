@@ -5,14 +5,36 @@
  */
 import { KubernetesSecretBackend } from '@cdktf/provider-vault/lib/kubernetes-secret-backend';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformBackend, TerraformStack, TerraformVariable, type TerraformRemoteState } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Fleet } from '../../lib/fleet/schema';
+import { vaultBackend, type BackendBlock } from '../../lib/vault/backend';
 import { AgentVault, type KubernetesClusterRef } from './agent-vault';
 
 export interface VaultStackProps {
   /** The validated fleet. */
   readonly fleet: Fleet;
+  /**
+   * The Terraform backend block, plain Terraform JSON (`{ type: 's3', config: {...} }`).
+   * @default a local backend at the path the fleet names (synth/vault.ts resolves it against the fleet file)
+   */
+  readonly backend?: BackendBlock;
+}
+
+/** A backend block passed through verbatim, so any backend Terraform knows is plain Terraform JSON. */
+class PlainBackend extends TerraformBackend {
+  constructor(
+    scope: Construct,
+    private readonly block: BackendBlock,
+  ) {
+    super(scope, 'backend', block.type);
+  }
+  protected synthesizeAttributes(): Record<string, unknown> {
+    return { ...this.block.config };
+  }
+  getRemoteStateDataSource(): TerraformRemoteState {
+    throw new Error('agentguard does not read the Vault stack state from other stacks');
+  }
 }
 
 interface VariableOptions {
@@ -46,8 +68,9 @@ export class VaultStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: VaultStackProps) {
     super(scope, id);
     const { fleet } = props;
-    // A relative state path: cdktf's implicit backend would bake in the absolute working directory.
-    new LocalBackend(this, { path: 'terraform.tfstate' });
+    // Always explicit: cdktf's implicit backend would bake in the absolute working directory, and a
+    // state file inside the output folder would be deleted by the next synth.
+    new PlainBackend(this, props.backend ?? vaultBackend(fleet));
     const address = variable(
       this,
       'vault_address',

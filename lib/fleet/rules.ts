@@ -6,7 +6,8 @@ import { formatDuration } from '../duration';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
-import { DIGEST_PATTERN, type Agent } from './schema';
+import { AGENT_NAMESPACE_POLICY_IDS, KILL_SWITCH_POLICY_ID } from '../enforcement';
+import { DIGEST_PATTERN, type Agent, type Exemption, type FleetEnforcement } from './schema';
 import type { PathSegment, RuleError } from './errors';
 
 /** Kubernetes' TokenRequest minimum (expirationSeconds), which Vault's secrets engine goes through. */
@@ -408,4 +409,101 @@ export function imageRegistry(image: string): string {
   const hasRegistry =
     image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   return hasRegistry ? first : 'docker.io';
+}
+
+/** What the rollout and exemption rules need to know besides the fleet's own settings. */
+export interface SettingsContext {
+  /** Policy IDs of the pack (AG101, …), from the policy catalog. */
+  readonly policyIds: readonly string[];
+  /** Agent namespaces and usernames of the fleet. */
+  readonly agents: ReadonlyArray<{ index: number; agent: Agent; valid: ReadonlySet<string> }>;
+  readonly killSwitchNamespace: string;
+}
+
+const unknownPolicy = (id: string, known: readonly string[]) =>
+  `"${id}" is not a policy of the pack; known: ${known.join(', ')}`;
+
+/** spec.enforcement and every agent's enforcement: known policy IDs, and the kill switch never relaxed. */
+export function enforcementRules(
+  fleetEnforcement: FleetEnforcement | undefined,
+  ctx: SettingsContext,
+): RuleError[] {
+  const errors: RuleError[] = [];
+  const checkPolicies = (policies: Record<string, string>, at: PathSegment[]) => {
+    for (const [id, action] of Object.entries(policies)) {
+      if (!ctx.policyIds.includes(id))
+        errors.push({ path: [...at, id], message: unknownPolicy(id, ctx.policyIds) });
+      else if (id === KILL_SWITCH_POLICY_ID && action !== 'deny') {
+        errors.push({
+          path: [...at, id],
+          message: `"${action}": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6)`,
+        });
+      }
+    }
+  };
+  if (fleetEnforcement) checkPolicies(fleetEnforcement.policies, ['spec', 'enforcement', 'policies']);
+  for (const { index, agent, valid } of ctx.agents) {
+    if (valid.has('enforcement') && agent.enforcement) {
+      checkPolicies(agent.enforcement.policies, ['spec', 'agents', index, 'enforcement', 'policies']);
+    }
+  }
+  return errors;
+}
+
+/**
+ * spec.exemptions: only known policies, never the kill switch, never an agent namespace or the
+ * runners' namespace, never AG701 (it applies only in agent namespaces), approved by a human.
+ */
+export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsContext): RuleError[] {
+  const errors: RuleError[] = [];
+  const agentNamespaces = new Map<string, string>();
+  const agentUsernames = new Set<string>();
+  for (const { agent, valid } of ctx.agents) {
+    if (valid.has('namespace') && valid.has('name')) {
+      if (!agentNamespaces.has(agent.namespace)) agentNamespaces.set(agent.namespace, agent.name);
+      agentUsernames.add(agentUsername(agent));
+    }
+  }
+  exemptions.forEach((exemption, e) => {
+    const at = (...rest: PathSegment[]): PathSegment[] => ['spec', 'exemptions', e, ...rest];
+    exemption.policies.forEach((id, p) => {
+      if (!ctx.policyIds.includes(id))
+        errors.push({ path: at('policies', p), message: unknownPolicy(id, ctx.policyIds) });
+      else if (id === KILL_SWITCH_POLICY_ID) {
+        errors.push({
+          path: at('policies', p),
+          message:
+            '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
+        });
+      } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
+        errors.push({
+          path: at('policies', p),
+          message: `"${id}" applies only in agent namespaces, which cannot be exempted; fix the pods instead`,
+        });
+      }
+    });
+    exemption.namespaces.forEach((ns, n) => {
+      const owner = agentNamespaces.get(ns);
+      if (owner !== undefined) {
+        errors.push({
+          path: at('namespaces', n),
+          message: `"${ns}" is the namespace of agent "${owner}"; agent namespaces are never exempted (their guardrails live there)`,
+        });
+      }
+      if (ns === ctx.killSwitchNamespace) {
+        errors.push({
+          path: at('namespaces', n),
+          message: `"${ns}" is the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
+        });
+      }
+    });
+    const approver = exemption.approvedBy;
+    if (approver.startsWith('system:') || agentUsernames.has(approver)) {
+      errors.push({
+        path: at('approvedBy'),
+        message: `"${approver}" is ${agentUsernames.has(approver) ? "an agent's own identity" : 'a Kubernetes service account or system identity'}, not a human; name the human who approved the exemption`,
+      });
+    }
+  });
+  return errors;
 }

@@ -244,6 +244,131 @@ export const PromotionSchema = z
     'Approval of the phase the agent is in (I5). Required whenever the phase rises above the one recorded in the lock file beside the fleet; the lock records the approver.',
   );
 
+/** Gatekeeper's enforcement actions, strictest first. */
+export const ENFORCEMENT_ACTIONS = ['deny', 'warn', 'dryrun'] as const;
+export type EnforcementAction = (typeof ENFORCEMENT_ACTIONS)[number];
+/** A stable policy ID of the pack, e.g. AG301 (the loader checks it names a policy of the pack). */
+export const POLICY_ID_PATTERN = /^AG[0-9]{3}$/;
+const policyId = z.string().regex(POLICY_ID_PATTERN, { message: 'must be a policy ID such as AG301' });
+const enforcementAction = z.enum(ENFORCEMENT_ACTIONS);
+/** A calendar day, YYYY-MM-DD; compared with the clock only by `synth --today`, never read at synth. */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'must be a date such as 2026-08-01' });
+
+export const FleetEnforcementSchema = z
+  .strictObject({
+    action: enforcementAction
+      .default('deny')
+      .describe(
+        'What Gatekeeper does with a violation of any policy: deny (default), warn or dryrun (audit only).',
+      ),
+    policies: z
+      .record(z.string(), enforcementAction)
+      .default({})
+      .describe('Per policy ID (e.g. AG301: warn), overriding action. AG601 (kill switch) is always deny.'),
+    until: isoDate
+      .optional()
+      .describe(
+        'Day the relaxations here end; `synth --today <day>` refuses the fleet after it. Never read from the clock at synth.',
+      ),
+    reason: z.string().min(1).optional().describe('Why the pack is relaxed, for reviewers.'),
+  })
+  .describe('Staged rollout of the policy pack: dryrun, then warn, then deny.');
+
+export const AgentEnforcementSchema = z
+  .strictObject({
+    action: enforcementAction
+      .optional()
+      .describe("This agent's action for every policy (AG601 stays deny); default: the fleet's."),
+    policies: z
+      .record(z.string(), enforcementAction)
+      .default({})
+      .describe("Per policy ID for this agent; overrides the agent's action and the fleet's."),
+    until: isoDate.describe(
+      'Day this agent leaves its relaxed rollout (required: per-agent modes are for new agents).',
+    ),
+    reason: z.string().min(1).describe('Why the agent is relaxed, for reviewers.'),
+  })
+  .describe(
+    'Enforcement of the pack for this agent while it is new; one constraint per mode holds its agents.',
+  );
+
+export const ExemptionSchema = z
+  .strictObject({
+    policies: z.array(policyId).min(1).describe('Policy IDs the namespaces are exempted from; never AG601.'),
+    namespaces: z
+      .array(dnsLabel('an exempted namespace'))
+      .min(1)
+      .describe(
+        'Namespaces excluded from those policies (constraint match.excludedNamespaces); never an agent namespace.',
+      ),
+    reason: z.string().min(1).describe('Why, for reviewers and the report.'),
+    approvedBy: z
+      .string()
+      .regex(USERNAME_PATTERN, {
+        message: 'must be one username such as alice@example.com, without wildcards',
+      })
+      .describe('The human who approved the exemption; never a service account or system identity.'),
+  })
+  .describe('Namespaces exempted from named policies, with who approved it and why.');
+
+const SECRET_BACKEND_KEYS = [
+  'access_key',
+  'secret_key',
+  'token',
+  'sse_customer_key',
+  'credentials',
+  'access_token',
+  'encryption_key',
+  'password',
+  'conn_str',
+  'client_key',
+  'client_certificate',
+];
+const remoteBackend = (what: string) =>
+  z
+    .record(z.string(), z.unknown())
+    .superRefine((config, ctx) => {
+      for (const key of Object.keys(config)) {
+        if (SECRET_BACKEND_KEYS.includes(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `is a credential and synth output is committed; pass it through the environment or \`tofu init -backend-config\` instead`,
+          });
+        }
+      }
+    })
+    .optional()
+    .describe(`Terraform ${what} backend block, passed through as plain Terraform JSON (no credentials).`);
+
+export const TerraformBackendSchema = z
+  .strictObject({
+    local: z
+      .strictObject({
+        path: z
+          .string()
+          .min(1)
+          .describe(
+            'State file; a relative path is relative to the folder of the fleet file, never inside the output folder.',
+          ),
+      })
+      .optional()
+      .describe('Local state file (default: .agentguard-state/<fleet name>.tfstate beside the fleet file).'),
+    s3: remoteBackend('s3'),
+    gcs: remoteBackend('gcs'),
+    http: remoteBackend('http'),
+    pg: remoteBackend('pg'),
+    kubernetes: remoteBackend('kubernetes'),
+  })
+  .refine((b) => Object.values(b).filter((v) => v !== undefined).length === 1, {
+    message: 'must set exactly one of local, s3, gcs, http, pg, kubernetes',
+  })
+  .describe(
+    'Where OpenTofu/Terraform keeps the Vault stack state; never inside the output folder, which synth replaces.',
+  );
+
 export const AgentSchema = z
   .strictObject({
     name: dnsLabel('the agent', 40).describe('Agent name; also its ServiceAccount name.'),
@@ -273,6 +398,7 @@ export const AgentSchema = z
     vault: VaultSchema.prefault({}),
     killSwitch: KillSwitchSchema.prefault({}),
     attribution: AttributionSchema.prefault({}),
+    enforcement: AgentEnforcementSchema.optional(),
   })
   .describe('One agent of the fleet.');
 
@@ -303,6 +429,7 @@ export const VaultSettingsSchema = z
       .describe(
         "Also emit each agent's Kubernetes auth mount and its config and the Kubernetes secrets engine mount and its config (cluster address and CA from Terraform variables). Off: they must already exist at the paths agentguard names.",
       ),
+    backend: TerraformBackendSchema.optional(),
   })
   .describe('Where Vault is and how agents log in.');
 
@@ -355,6 +482,8 @@ export const FleetSpecSchema = z.strictObject({
   imagePolicy: ImagePolicySchema.prefault({}),
   vault: VaultSettingsSchema.prefault({}),
   killSwitch: KillSwitchSettingsSchema.prefault({}),
+  enforcement: FleetEnforcementSchema.prefault({}),
+  exemptions: z.array(ExemptionSchema).default([]).describe('Namespaces exempted from named policies.'),
   agents: z.array(AgentSchema).min(1).describe('The agents of the fleet.'),
 });
 
@@ -380,3 +509,6 @@ export type TargetPods = z.output<typeof TargetPodsSchema>;
 export type Egress = z.output<typeof EgressSchema>;
 export type Promotion = z.output<typeof PromotionSchema>;
 export type KillSwitchSettings = z.output<typeof KillSwitchSettingsSchema>;
+export type TerraformBackend = z.output<typeof TerraformBackendSchema>;
+export type Exemption = z.output<typeof ExemptionSchema>;
+export type FleetEnforcement = z.output<typeof FleetEnforcementSchema>;

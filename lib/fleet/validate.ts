@@ -11,11 +11,14 @@ import {
   type RuleError,
   toFleetErrors,
 } from './errors';
-import { agentRules, fleetRules } from './rules';
+import { policyCatalog } from '../../policies/catalog';
+import { agentRules, enforcementRules, exemptionRules, fleetRules } from './rules';
 import { knownKeysIn } from './schema-keys';
 import { GUARDRAIL_KINDS } from '../kinds';
 import {
   AgentSchema,
+  ExemptionSchema,
+  FleetEnforcementSchema,
   FleetSchema,
   ImagePolicySchema,
   KillSwitchSettingsSchema,
@@ -61,7 +64,26 @@ function crossFieldErrors(raw: unknown): RuleError[] {
     killSwitchNamespace: killSwitch.success ? killSwitch.data.namespace : 'agentguard-system',
   };
   const agents = rawAgents.map((raw, index) => ({ index, ...lenientAgent(raw) }));
+  // The policy catalog is generated from rego/, upstream of everything; only its IDs are read here.
+  const settings = {
+    policyIds: policyCatalog().map((p) => p.id),
+    agents,
+    killSwitchNamespace: ctx.killSwitchNamespace,
+  };
+  const enforcement = FleetEnforcementSchema.safeParse(field(spec, 'enforcement') ?? {});
+  const rawExemptions = field(spec, 'exemptions');
+  const exemptions = (Array.isArray(rawExemptions) ? rawExemptions : []).map((e) =>
+    ExemptionSchema.safeParse(e),
+  );
   return [
+    ...enforcementRules(enforcement.success ? enforcement.data : undefined, settings),
+    // An exemption that does not parse is reported by the schema; its index stays its own.
+    ...exemptionRules(
+      exemptions.map((e) =>
+        e.success ? e.data : { policies: [], namespaces: [], reason: '', approvedBy: '' },
+      ),
+      settings,
+    ),
     ...fleetRules(
       agents,
       rawAgents.map((a) => field(a, 'name')),

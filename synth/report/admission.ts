@@ -101,7 +101,17 @@ export function admissionOf(
     const describe = DESCRIBE[c.policy.folder];
     if (!describe) throw new Error(`the report has no description for policy rego/${c.policy.folder}`);
     const effect = describe(c.parameters, username, namespace, c);
-    if (effect !== undefined) rows.push({ policy: c.policy.id, title: c.policy.title, effect });
+    if (effect === undefined) continue;
+    // The mode only when it is not deny, so a reviewer sees at once what does not block.
+    const mode =
+      c.enforcementAction === 'warn'
+        ? 'WARN ONLY (not denied): '
+        : c.enforcementAction === 'dryrun'
+          ? 'DRYRUN ONLY (audit, not denied): '
+          : '';
+    const exempt = c.match.excludedNamespaces ?? [];
+    const exemptions = exempt.length > 0 ? `; not in exempted namespaces ${exempt.join(', ')}` : '';
+    rows.push({ policy: c.policy.id, title: c.policy.title, effect: `${mode}${effect}${exemptions}` });
   }
   return rows.sort((a, b) => (a.policy < b.policy ? -1 : 1));
 }

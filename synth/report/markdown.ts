@@ -43,7 +43,19 @@ export function agentSection(reach: AgentReach): string[] {
   return parts;
 }
 
-export function renderReport(fleetName: string, reaches: readonly AgentReach[]): string {
+/** A fleet's exemption, as the report lists it. */
+export interface ExemptionRow {
+  readonly policies: readonly string[];
+  readonly namespaces: readonly string[];
+  readonly reason: string;
+  readonly approvedBy: string;
+}
+
+export function renderReport(
+  fleetName: string,
+  reaches: readonly AgentReach[],
+  exemptions: readonly ExemptionRow[] = [],
+): string {
   const overview = reaches.map((r) => [
     r.name,
     r.phase,
@@ -62,6 +74,17 @@ export function renderReport(fleetName: string, reaches: readonly AgentReach[]):
       overview,
     ),
     '',
+    ...(exemptions.length > 0
+      ? [
+          '## Exemptions',
+          '',
+          ...table(
+            ['policies', 'namespaces', 'reason', 'approved by'],
+            exemptions.map((e) => [e.policies.join(', '), e.namespaces.join(', '), e.reason, e.approvedBy]),
+          ),
+          '',
+        ]
+      : []),
     ...reaches.flatMap(agentSection),
   ].join('\n');
 }

@@ -57,6 +57,8 @@ export interface AgentReach {
   readonly egress: readonly EgressRow[];
   /** Undefined for an agent without Vault paths: Vault issues it nothing. */
   readonly vault?: VaultReach;
+  /** Policies not in deny for this agent (staged rollout), with until and why; undefined: all deny. */
+  readonly enforcement?: string;
 }
 
 export const SECTIONS = ['state', 'access', 'admission', 'pods', 'egress', 'vault'] as const;
@@ -79,6 +81,7 @@ export function sectionRows(reach: AgentReach): Record<Section, string[][]> {
       ['phase', reach.phase],
       ['kill switch', reach.killSwitch],
       ['identity', reach.username],
+      ...(reach.enforcement ? [['enforcement (not deny)', reach.enforcement]] : []),
     ],
     access: reach.access.map((r) => [
       r.namespace,

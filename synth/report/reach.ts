@@ -9,6 +9,8 @@ import type { Fleet } from '../../lib/fleet/schema';
 import { LABELS } from '../../lib/naming';
 import type { Labels } from '../../lib/selectors';
 import { agentVaultModel } from '../../lib/vault/agent';
+import { enforcementAction, relaxedUntil } from '../../lib/enforcement';
+import { policyCatalog } from '../../policies/catalog';
 import { appliedConstraints } from '../../policies/match';
 import { buildApp } from '../app';
 import { admissionOf } from './admission';
@@ -94,6 +96,26 @@ function vaultOf(fleet: Fleet, name: string): VaultReach | undefined {
   };
 }
 
+/** The agent's relaxed rollout, if any: which policies are not in deny, until when and why. */
+function rollout(fleet: Fleet, name: string): { enforcement?: string } {
+  const agent = fleet.spec.agents.find((a) => a.name === name);
+  if (!agent) return {};
+  const relaxed = policyCatalog()
+    .map((p) => ({
+      id: p.id,
+      action: enforcementAction(fleet, agent, p.id),
+      until: relaxedUntil(fleet, agent, p.id),
+    }))
+    .filter((p) => p.action !== 'deny');
+  if (relaxed.length === 0) return {};
+  const reason = agent.enforcement?.reason ?? fleet.spec.enforcement.reason;
+  return {
+    enforcement:
+      relaxed.map((p) => `${p.id} ${p.action}${p.until ? ` until ${p.until}` : ''}`).join(', ') +
+      (reason ? ` (${reason})` : ''),
+  };
+}
+
 export function fleetReach(fleet: Fleet): AgentReach[] {
   const { app, constraints } = buildApp(fleet);
   const objects = app.charts.flatMap((c) => c.toJson() as K8sObject[]);
@@ -126,6 +148,7 @@ export function fleetReach(fleet: Fleet): AgentReach[] {
         pods: podReachOf(applied, username, access),
         egress: egressOf(policies, namespace, pods),
         vault: vaultOf(fleet, name),
+        ...rollout(fleet, name),
       };
     })
     .sort((a, b) => byString(a.name, b.name));

@@ -52,8 +52,8 @@ describe('engaging the kill switch in the fleet', () => {
   it('changes exactly: replicas or suspend, pod labels, RoleBindings, the AG601 constraint, the Vault roles', () => {
     const entry = JSON.stringify({ engagedBy: ENGAGED.engagedBy, reason: ENGAGED.reason });
     expect(outputDiff(renderFleet(before), renderFleet(engaged))).toEqual([
-      `~ AgentGuardKillSwitch agentguard-kill-switch /spec/parameters/agents/system:serviceaccount:agents-batch:batch-scaler: ${entry} added`,
-      `~ AgentGuardKillSwitch agentguard-kill-switch /spec/parameters/agents/system:serviceaccount:agents-release:release-bot: ${entry} added`,
+      `~ AgentGuardKillSwitch agentguard-shop-platform-kill-switch /spec/parameters/agents/system:serviceaccount:agents-batch:batch-scaler: ${entry} added`,
+      `~ AgentGuardKillSwitch agentguard-shop-platform-kill-switch /spec/parameters/agents/system:serviceaccount:agents-release:release-bot: ${entry} added`,
       '~ CronJob agents-batch/batch-scaler /spec/jobTemplate/spec/template/metadata/labels/agentguard.dev~1kill-switch: "armed" → "engaged"',
       '~ CronJob agents-batch/batch-scaler /spec/suspend: false → true',
       '~ Deployment agents-release/release-bot /spec/replicas: 1 → 0',
@@ -126,7 +126,7 @@ describe('releasing the kill switch', () => {
       ['engagedBy', 'reason'],
     );
     expect(outputDiff(renderFleet(before), renderFleet(released))).toEqual([
-      `~ AgentGuardKillSwitch agentguard-kill-switch /spec/parameters/agents/system:serviceaccount:agents-reports:capacity-report: ${entry} removed`,
+      `~ AgentGuardKillSwitch agentguard-shop-platform-kill-switch /spec/parameters/agents/system:serviceaccount:agents-reports:capacity-report: ${entry} removed`,
       '~ Job agents-reports/capacity-report /spec/suspend: true → false',
       '~ Job agents-reports/capacity-report /spec/template/metadata/labels/agentguard.dev~1kill-switch: "engaged" → "armed"',
       '+ RoleBinding shop/agentguard-capacity-report',

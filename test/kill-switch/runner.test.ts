@@ -30,7 +30,7 @@ const find = (kind: string, name: string, namespace?: string) => {
   expect(found).toHaveLength(1);
   return found[0];
 };
-const RBAC = 'agentguard:kill-release-bot';
+const RBAC = 'agentguard:shop-platform:kill-release-bot';
 
 describe('in-cluster kill-switch runners', () => {
   it('dist/kill-switch is a kustomization over the runners, and the root kustomization includes it', () => {
@@ -129,7 +129,7 @@ describe('in-cluster kill-switch runners', () => {
       {
         apiGroups: ['constraints.gatekeeper.sh'],
         resources: ['agentguardkillswitch'],
-        resourceNames: ['agentguard-kill-switch'],
+        resourceNames: ['agentguard-shop-platform-kill-switch'],
         verbs: ['get', 'patch'],
       },
     ]);
@@ -174,7 +174,7 @@ describe('in-cluster kill-switch runners', () => {
       });
     }
     const cron = runners().filter(
-      (o) => o.kind === 'Role' && o.metadata.name === 'agentguard:kill-batch-scaler',
+      (o) => o.kind === 'Role' && o.metadata.name === 'agentguard:shop-platform:kill-batch-scaler',
     );
     expect(cron.find((r) => r.metadata.namespace === 'agents-batch')!.rules.slice(1, 3)).toEqual([
       {

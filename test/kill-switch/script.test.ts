@@ -10,7 +10,7 @@ import { Fakes, kubectlCalls, type Call, type ScriptRun } from './fakes';
 
 const fakes = new Fakes();
 const WHO = ['--by', 'alice@shop.example', '--reason', 'deleting prod configmaps'];
-const CONSTRAINT = ['agentguardkillswitch.constraints.gatekeeper.sh', 'agentguard-kill-switch'];
+const CONSTRAINT = ['agentguardkillswitch.constraints.gatekeeper.sh', 'agentguard-shop-platform-kill-switch'];
 const SUSPEND = '{"spec":{"suspend":true}}';
 
 /** The record merged into the constraint by step 1, parsed from the recorded patch. */

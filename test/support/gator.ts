@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { constraintName } from '../../policies/policy-pack';
 import { policyByFolder, templateFile } from '../../policies/catalog';
-import { admissionReview, exampleConstraints } from './reviews';
+import { admissionReview, EXAMPLE_FLEET_NAME, exampleConstraints } from './reviews';
 import { runTool, type ToolRun } from './tools';
 
 export interface GatorCase {
@@ -37,7 +37,10 @@ export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCas
       mkdirSync(join(dir, folder, 'cases'), { recursive: true });
       // gator resolves every path inside the suite folder, so the generated template is copied in.
       copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
-      writeFileSync(join(dir, folder, 'constraint.yaml'), stringify(constraints.get(constraintName(policy))));
+      writeFileSync(
+        join(dir, folder, 'constraint.yaml'),
+        stringify(constraints.get(constraintName(policy, EXAMPLE_FLEET_NAME))),
+      );
       tests.push({
         name: folder,
         template: join(folder, 'template.yaml'),

@@ -28,6 +28,9 @@ export const CONTROLLER = 'system:serviceaccount:kube-system:replicaset-controll
 export const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 export const OTHER_TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
+/** metadata.name of examples/fleet.yaml, which its constraint names carry. */
+export const EXAMPLE_FLEET_NAME = 'shop-platform';
+
 let cached: PolicyConstraints | undefined;
 /** The constraints synthesized from examples/fleet.yaml, built once per test file. */
 export function exampleConstraints(): PolicyConstraints {

@@ -33,7 +33,13 @@ describe('the Vault stack', () => {
     ]);
     expect(stack.variable.vault_namespace.default).toBeNull();
     expect(stack.variable.vault_address.default).toBeUndefined();
-    expect(stack.terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    // Without a fleet file to resolve against: the default path, relative to where tofu runs.
+    expect(stack.terraform.backend).toEqual({
+      local: {
+        path: '.agentguard-state/shop-platform.tfstate',
+        workspace_dir: '.agentguard-state/shop-platform.tfstate.d',
+      },
+    });
   });
 
   it('never contains a secret value, even with Vault credentials in the environment', () => {

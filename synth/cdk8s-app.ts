@@ -6,4 +6,5 @@ import { buildApp } from './app';
 import { loadCheckedFleet } from './synth';
 
 const { fleet } = loadCheckedFleet(process.env.AGENTGUARD_FLEET ?? 'examples/fleet.yaml');
-buildApp(fleet).app.synth();
+// One App per agent chart (see buildApp); each writes its charts into the same output folder.
+for (const app of buildApp(fleet).apps) app.synth();

@@ -117,8 +117,8 @@ function rollout(fleet: Fleet, name: string): { enforcement?: string } {
 }
 
 export function fleetReach(fleet: Fleet): AgentReach[] {
-  const { app, constraints } = buildApp(fleet);
-  const objects = app.charts.flatMap((c) => c.toJson() as K8sObject[]);
+  const { apps, constraints } = buildApp(fleet);
+  const objects = apps.flatMap((app) => app.charts.flatMap((c) => c.toJson() as K8sObject[]));
   const applied = appliedConstraints(constraints);
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
   const agents = objects.filter((o) => o.kind === 'ServiceAccount' && o.metadata.labels?.[LABELS.agent]);

@@ -221,7 +221,6 @@ problems contains sprintf("delegation issuer %s is not trusted for this agent; t
 	not issuer_name
 }
 
-
 default alg_text := "(missing)"
 
 alg_text := ag.quote(header.alg)
@@ -277,7 +276,9 @@ skew := input.parameters.clockSkewSeconds if is_number(input.parameters.clockSke
 problems contains sprintf("delegation has no numeric %s claim; issuers must set iat and exp", [name]) if {
 	verified
 	some name in ["iat", "exp"]
-	not is_number(claims[name])
+
+	# object.get: a call on an undefined argument is undefined, and so would be its negation.
+	not is_number(object.get(claims, name, null))
 }
 
 problems contains sprintf("delegation expired; ask issuer %s for a new one", [issuer_name]) if {
@@ -295,7 +296,7 @@ problems contains sprintf("delegation is not valid yet (%s is in the future); ch
 
 problems contains "delegation nbf is not a number" if {
 	verified
-	claims.nbf
+	claims.nbf != null
 	not is_number(claims.nbf)
 }
 
@@ -335,7 +336,7 @@ problems contains sprintf("delegation names no actor: act.sub must be this agent
 	not claims.act.sub
 }
 
-human := claims[issuer.subjectClaim]
+human := object.get(claims, issuer.subjectClaim, null)
 
 problems contains sprintf("delegation names no human in claim %s", [issuer.subjectClaim]) if {
 	verified

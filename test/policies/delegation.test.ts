@@ -16,6 +16,7 @@ import {
   EDDSA_KEY,
   mint,
   PORTAL_KEY,
+  publicJwk,
   RS256_KEY,
   seconds,
   signRaw,
@@ -257,15 +258,7 @@ describe('clock boundaries (WASM, pinned clock)', () => {
 describe('other algorithms and issuers', () => {
   const issuerWith = async (key: typeof PORTAL_KEY, algorithms: string[]) => {
     const base = params();
-    const {
-      d: _d,
-      p: _p,
-      q: _q,
-      dp: _dp,
-      dq: _dq,
-      qi: _qi,
-      ...pub
-    } = key as unknown as Record<string, unknown>;
+    const pub = publicJwk(key);
     return {
       ...base,
       issuers: {
@@ -381,15 +374,7 @@ describe('host builtins', () => {
       [EDDSA_KEY, 'io.jwt.verify_eddsa'],
       [RS256_KEY, 'io.jwt.verify_rs256'],
     ] as const) {
-      const {
-        d: _d,
-        p: _p,
-        q: _q,
-        dp: _dp,
-        dq: _dq,
-        qi: _qi,
-        ...pub
-      } = key as unknown as Record<string, unknown>;
+      const pub = publicJwk(key);
       const jwks = JSON.stringify({ keys: [pub] });
       const good = await mint(NOW, {}, key);
       const [h, p, s] = good.split('.');

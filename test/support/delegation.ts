@@ -111,3 +111,7 @@ export async function freshSample(
   if (extra) copy.userInfo!.extra![KEY] = await Promise.all(extra.map((t) => shifted(t, shift)));
   return copy as Record<string, unknown>;
 }
+
+/** The public half of a fixture key, as an issuer publishes it. */
+export const publicJwk = (key: SigningKey): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(key).filter(([k]) => !['d', 'p', 'q', 'dp', 'dq', 'qi'].includes(k)));

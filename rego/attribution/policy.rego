@@ -106,6 +106,139 @@ default request_form := "subresource"
 
 request_form := "DELETE" if ag.operation == "DELETE"
 
+default patterns := []
+
+patterns := ag.agent.initiators if is_array(ag.agent.initiators)
+
+default allowed_text := "nobody: the fleet lists no initiators for this agent"
+
+allowed_text := concat(", ", patterns) if count(patterns) > 0
+
+initiator_allowed(who) if {
+	some pattern in patterns
+	ag.initiator_matches(pattern, who)
+}
+
+# --- signed mode: a delegation the agent cannot forge -------------------------------------------
+
+signed if ag.agent.mode == "signed"
+
+tokens := sources(ag.delegation_key)
+
+default issuer_names := []
+
+issuer_names := ag.agent.issuers if is_array(ag.agent.issuers)
+
+default trusted_text := "none: the fleet trusts no issuer for this agent"
+
+trusted_text := concat(", ", [sprintf("%s: %s", [name, input.parameters.issuers[name].issuer]) | some name in issuer_names]) if {
+	count(issuer_names) > 0
+}
+
+token := t if {
+	signed
+	count(tokens) == 1
+	some t in tokens
+}
+
+# The three base64url parts of a compact JWS; checked before any JWT builtin runs.
+well_formed if {
+	is_string(token)
+	regex.match(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`, token)
+}
+
+decoded := [header, payload] if {
+	well_formed
+	[header, payload, _] := io.jwt.decode(token)
+}
+
+header := decoded[0]
+
+claims := decoded[1]
+
+# The trusted issuer whose `iss` the token names, among those this agent trusts.
+issuer_name := name if {
+	some name in issuer_names
+	input.parameters.issuers[name].issuer == claims.iss
+}
+
+issuer := input.parameters.issuers[issuer_name]
+
+default iss_text := "(missing)"
+
+iss_text := ag.quote(claims.iss)
+
+default alg_text := "(missing)"
+
+alg_text := ag.quote(header.alg)
+
+default algorithm_allowed := false
+
+algorithm_allowed if header.alg in issuer.algorithms
+
+# The signature, checked with the builtin of exactly the algorithm the header names (each verifies
+# one algorithm whatever the header says, so the header cannot switch it).
+verified if {
+	algorithm_allowed
+	header.alg == "ES256"
+	io.jwt.verify_es256(token, issuer.keys)
+}
+
+verified if {
+	algorithm_allowed
+	header.alg == "RS256"
+	io.jwt.verify_rs256(token, issuer.keys)
+}
+
+verified if {
+	algorithm_allowed
+	header.alg == "EdDSA"
+	io.jwt.verify_eddsa(token, issuer.keys)
+}
+
+# Problems about claims need `verified`: claims are read only once the signature holds.
+
+ns := 1000000000
+
+now := time.now_ns()
+
+default max_ttl := 900
+
+max_ttl := input.parameters.maxTtlSeconds if is_number(input.parameters.maxTtlSeconds)
+
+default skew := 0
+
+skew := input.parameters.clockSkewSeconds if is_number(input.parameters.clockSkewSeconds)
+
+default audience_ok := false
+
+audience_ok if claims.aud == issuer.audience
+
+audience_ok if {
+	is_array(claims.aud)
+	issuer.audience in claims.aud
+}
+
+human := object.get(claims, issuer.subjectClaim, null)
+
+# The trace the request links, when there is exactly one valid link.
+trace_id := split(link, "-")[1] if {
+	count(sources(ag.traceparent_key)) == 1
+	some link in sources(ag.traceparent_key)
+	ag.valid_traceparent(link)
+}
+
+# Scope: each dimension the token sets narrows it; one it leaves out does not.
+verb := lower(ag.operation)
+
+scope_dimensions := [
+	["namespaces", ag.request_namespace],
+	["resources", ag.resource_key],
+	["verbs", verb],
+]
+
+# --- the problems, claimed and signed ------------------------------------------------------------
+
 problems contains sprintf("no human initiator: %s (one of %s)", [how_to(ag.initiator_key), allowed_text]) if {
 	not signed
 	count(sources(ag.initiator_key)) == 0
@@ -139,36 +272,10 @@ problems contains sprintf("trace link %s is the one already on the object; each 
 	link == ag.annotation(input.review.oldObject, ag.traceparent_key)
 }
 
-default patterns := []
-
-patterns := ag.agent.initiators if is_array(ag.agent.initiators)
-
-default allowed_text := "nobody: the fleet lists no initiators for this agent"
-
-allowed_text := concat(", ", patterns) if count(patterns) > 0
-
-initiator_allowed(who) if {
-	some pattern in patterns
-	ag.initiator_matches(pattern, who)
-}
-
-# --- signed mode: a delegation the agent cannot forge -------------------------------------------
-
-signed if ag.agent.mode == "signed"
-
-tokens := sources(ag.delegation_key)
-
-default issuer_names := []
-
-issuer_names := ag.agent.issuers if is_array(ag.agent.issuers)
-
-default trusted_text := "none: the fleet trusts no issuer for this agent"
-
-trusted_text := concat(", ", [sprintf("%s: %s", [name, input.parameters.issuers[name].issuer]) | some name in issuer_names]) if {
-	count(issuer_names) > 0
-}
-
-problems contains sprintf("no delegation: this agent needs signed attribution; %s to a delegation token signed by a trusted issuer (%s), e.g. from `agentguard delegate`", [how_to(ag.delegation_key), trusted_text]) if {
+problems contains sprintf(
+	"no delegation: this agent needs signed attribution; %s to a delegation token signed by a trusted issuer (%s), e.g. from `agentguard delegate`",
+	[how_to(ag.delegation_key), trusted_text],
+) if {
 	signed
 	count(tokens) == 0
 }
@@ -178,100 +285,25 @@ problems contains "the annotation and userInfo.extra carry different delegations
 	count(tokens) > 1
 }
 
-token := t if {
-	signed
-	count(tokens) == 1
-	some t in tokens
-}
-
-# The three base64url parts of a compact JWS; checked before any JWT builtin runs.
-well_formed if {
-	is_string(token)
-	regex.match(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$`, token)
-}
-
-decoded := [header, payload] if {
-	well_formed
-	[header, payload, _] := io.jwt.decode(token)
-}
-
-header := decoded[0]
-
-claims := decoded[1]
-
 problems contains "the delegation is not a compact JWS with a JSON header and claims (base64url header.payload.signature); send the token exactly as the issuer minted it" if {
 	token
 	not decoded
 }
-
-# The trusted issuer whose `iss` the token names, among those this agent trusts.
-issuer_name := name if {
-	some name in issuer_names
-	input.parameters.issuers[name].issuer == claims.iss
-}
-
-issuer := input.parameters.issuers[issuer_name]
-
-default iss_text := "(missing)"
-
-iss_text := ag.quote(claims.iss)
 
 problems contains sprintf("delegation issuer %s is not trusted for this agent; trusted: %s", [iss_text, trusted_text]) if {
 	decoded
 	not issuer_name
 }
 
-default alg_text := "(missing)"
-
-alg_text := ag.quote(header.alg)
-
-default algorithm_allowed := false
-
-algorithm_allowed if header.alg in issuer.algorithms
-
 problems contains sprintf("delegation algorithm %s is not allowed for issuer %s; allowed: %s", [alg_text, issuer_name, concat(", ", issuer.algorithms)]) if {
 	issuer_name
 	not algorithm_allowed
-}
-
-# The signature, checked with the builtin of exactly the algorithm the header names (each verifies
-# one algorithm whatever the header says, so the header cannot switch it).
-verified if {
-	algorithm_allowed
-	header.alg == "ES256"
-	io.jwt.verify_es256(token, issuer.keys)
-}
-
-verified if {
-	algorithm_allowed
-	header.alg == "RS256"
-	io.jwt.verify_rs256(token, issuer.keys)
-}
-
-verified if {
-	algorithm_allowed
-	header.alg == "EdDSA"
-	io.jwt.verify_eddsa(token, issuer.keys)
 }
 
 problems contains sprintf("delegation signature does not verify with the keys of issuer %s; the token was altered or not signed by it", [issuer_name]) if {
 	algorithm_allowed
 	not verified
 }
-
-# Everything below reads claims only once the signature holds.
-
-ns := 1000000000
-
-now := time.now_ns()
-
-default max_ttl := 900
-
-max_ttl := input.parameters.maxTtlSeconds if is_number(input.parameters.maxTtlSeconds)
-
-default skew := 0
-
-skew := input.parameters.clockSkewSeconds if is_number(input.parameters.clockSkewSeconds)
 
 problems contains sprintf("delegation has no numeric %s claim; issuers must set iat and exp", [name]) if {
 	verified
@@ -307,15 +339,6 @@ problems contains sprintf("delegation lifetime (exp - iat) is above the fleet ma
 	claims.exp - claims.iat > max_ttl
 }
 
-default audience_ok := false
-
-audience_ok if claims.aud == issuer.audience
-
-audience_ok if {
-	is_array(claims.aud)
-	issuer.audience in claims.aud
-}
-
 problems contains sprintf("delegation audience %s is not this fleet's %s; the token was minted for another cluster", [ag.quote(claims.aud), ag.quote(issuer.audience)]) if {
 	verified
 	not audience_ok
@@ -336,8 +359,6 @@ problems contains sprintf("delegation names no actor: act.sub must be this agent
 	not claims.act.sub
 }
 
-human := object.get(claims, issuer.subjectClaim, null)
-
 problems contains sprintf("delegation names no human in claim %s", [issuer.subjectClaim]) if {
 	verified
 	not is_string(human)
@@ -356,13 +377,6 @@ problems contains sprintf("initiator %s differs from the delegation's human %s",
 	who != human
 }
 
-# The trace the request links, when there is exactly one valid link.
-trace_id := split(link, "-")[1] if {
-	count(sources(ag.traceparent_key)) == 1
-	some link in sources(ag.traceparent_key)
-	ag.valid_traceparent(link)
-}
-
 problems contains sprintf("delegation is for trace %s but the request's traceparent is for trace %s; each trace needs its own delegation", [ag.quote(claims.trace_id), ag.quote(trace_id)]) if {
 	verified
 	claims.trace_id != trace_id
@@ -374,20 +388,12 @@ problems contains sprintf("delegation names no trace_id; the request's trace is 
 	not claims.trace_id
 }
 
-# Scope: each dimension the token sets narrows it; one it leaves out does not.
-verb := lower(ag.operation)
-
-scope_dimensions := [
-	["namespaces", ag.request_namespace],
-	["resources", ag.resource_key],
-	["verbs", verb],
-]
-
-problems contains sprintf("delegation scope %s %s does not cover %s", [dimension, ag.quote(claims.scope[dimension]), ag.quote(value)]) if {
+problems contains sprintf("delegation scope %s %s does not cover %s", [dimension, ag.quote(allowed), ag.quote(value)]) if {
 	verified
 	some [dimension, value] in scope_dimensions
-	claims.scope[dimension] != null
-	not value in claims.scope[dimension]
+	allowed := claims.scope[dimension]
+	allowed != null
+	not value in allowed
 }
 
 problems contains sprintf("delegation scope must be an object of namespaces, resources and verbs; got %s", [ag.quote(claims.scope)]) if {

@@ -173,7 +173,7 @@ describe('signed mode: each failure has its own message', () => {
     [
       'HS256 keyed with the public key (algorithm confusion)',
       async () => {
-        const jwks = readFileSync('examples/keys/shop-deploy-portal.jwks.json');
+        const jwks = Buffer.from(JSON.stringify({ keys: [publicJwk(PORTAL_KEY)] }));
         return new SignJWT({ ...decodeJwt(await mint(NOW)) })
           .setProtectedHeader({ alg: 'HS256', kid: PORTAL_KEY.kid })
           .sign(new Uint8Array(jwks));

@@ -115,3 +115,21 @@ export async function freshSample(
 /** The public half of a fixture key, as an issuer publishes it. */
 export const publicJwk = (key: SigningKey): Record<string, unknown> =>
   Object.fromEntries(Object.entries(key).filter(([k]) => !['d', 'p', 'q', 'dp', 'dq', 'qi'].includes(k)));
+
+/**
+ * Delegations the portal signed for release-bot and release-manager-bob@shop.example at SAMPLE_EPOCH
+ * (5 minutes, no scope), by trace id: for synchronous tests and CLI runs with `--at SAMPLE_NOW`.
+ */
+export const RELEASE_BOT_TOKENS = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'delegation', 'release-bot-tokens.json'), 'utf8'),
+) as Record<string, string>;
+
+/** Metadata with attribution and release-bot's delegation for the traceparent's trace. */
+export function delegated(metadata: Record<string, unknown>): Record<string, unknown> {
+  const annotations = metadata.annotations as Record<string, string>;
+  const trace = annotations['agentguard.dev/traceparent'].split('-')[1];
+  return {
+    ...metadata,
+    annotations: { ...annotations, 'agentguard.dev/delegation': RELEASE_BOT_TOKENS[trace] },
+  };
+}

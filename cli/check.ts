@@ -6,6 +6,7 @@ import { loadFleetFile } from '../lib/fleet/load';
 import type { Fleet } from '../lib/fleet/schema';
 import { agentUsername } from '../lib/naming';
 import { PackChecker, type CheckResult, type CheckViolation } from '../policies/check';
+import { committedModules, PackEvaluator } from '../policies/wasm';
 import { EXIT, out, styler, UsageError } from './output';
 
 /** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
@@ -16,6 +17,7 @@ interface CheckFlags {
   readonly as: string;
   readonly namespace: string;
   readonly output: 'text' | 'json';
+  readonly at?: string;
 }
 
 /** --as takes a username, or the name of one of the fleet's agents for its ServiceAccount. */
@@ -85,6 +87,10 @@ export function checkCommand(program: Command): void {
       DEFAULT_NAMESPACE.name,
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(
+      '--at <time>',
+      'evaluate as of this time (RFC 3339 such as 2026-01-01T00:01:00Z, or Unix seconds): when delegation tokens expire; default now',
+    )
     .addHelpText(
       'after',
       `
@@ -120,10 +126,25 @@ and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 
       }
       // Every bad file is named at once, and nothing is evaluated: a partial verdict would mislead.
       if (problems.length > 0) throw new UsageError(problems.join('\nagentguard: '));
-      const checker = new PackChecker(fleet);
+      const clock = flags.at === undefined ? undefined : clockAt(flags.at);
+      const checker = new PackChecker(fleet, new PackEvaluator(committedModules, clock));
       const results: CheckResult[] = [];
       for (const input of inputs) results.push(await checker.check(input));
       out((flags.output === 'json' ? jsonReport(results) : textReport(results)).join('\n'));
       process.exitCode = results.every((r) => r.allowed) ? EXIT.ok : EXIT.findings;
     });
+}
+
+/** `--at`: a fixed clock for time.now_ns, in nanoseconds. */
+function clockAt(text: string): () => bigint {
+  const ms = /^\d+$/.test(text)
+    ? Number(text) * 1000
+    : /^\d{4}-\d\d-\d\dT/.test(text)
+      ? Date.parse(text)
+      : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(`--at ${text}: not a time; use RFC 3339 (2026-01-01T00:01:00Z) or Unix seconds`);
+  }
+  const ns = BigInt(ms) * 1_000_000n;
+  return () => ns;
 }

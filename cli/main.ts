@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { FleetValidationError, UnreadableFileError } from '../lib/fleet/errors';
 import { checkCommand } from './check';
+import { delegateCommand, keysCommand } from './delegate';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
 import { reportCommand } from './report';
@@ -22,6 +23,8 @@ export function program(): Command {
   checkCommand(cli);
   reportCommand(cli);
   doctorCommand(cli);
+  delegateCommand(cli);
+  keysCommand(cli);
   return cli;
 }
 

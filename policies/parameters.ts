@@ -7,6 +7,8 @@ import type { Agent, Fleet, Target } from '../lib/fleet/schema';
 import { MANAGEABLE_KINDS } from '../lib/kinds';
 import { agentUsername } from '../lib/naming';
 import { PHASE_PROFILES, type Phase } from '../lib/phases';
+import { durationSeconds } from '../lib/duration';
+import { canonicalJson } from '../lib/json';
 
 export type ByUsername<T> = Record<string, T>;
 
@@ -19,8 +21,28 @@ export type DeletionByProxyParameters = DestructiveVerbsParameters;
 export interface NoSelfEscalationParameters {
   readonly agents: ByUsername<{ readonly namespace: string }>;
 }
+export interface AttributionAgent {
+  readonly initiators: string[];
+  /** claimed: the initiator is what the request says; signed: a delegation token must prove it. */
+  readonly mode: 'claimed' | 'signed';
+  /** signed mode: names of the issuers trusted for this agent (keys of `issuers`). */
+  readonly issuers: string[];
+}
+export interface DelegationIssuer {
+  /** The `iss` claim, exactly. */
+  readonly issuer: string;
+  readonly audience: string;
+  /** The issuer's JWKS as JSON text: the form io.jwt.verify_* takes. */
+  readonly keys: string;
+  readonly algorithms: string[];
+  readonly subjectClaim: string;
+}
 export interface AttributionParameters {
-  readonly agents: ByUsername<{ readonly initiators: string[] }>;
+  readonly agents: ByUsername<AttributionAgent>;
+  /** Trusted issuers by name; only those a signed-mode agent names are emitted. */
+  readonly issuers: Record<string, DelegationIssuer>;
+  readonly maxTtlSeconds: number;
+  readonly clockSkewSeconds: number;
 }
 export interface ReplicaLimitsParameters {
   readonly agents: ByUsername<{ readonly maxReplicas: number }>;
@@ -137,7 +159,7 @@ export function packParameters(fleet: Fleet): PackParameters {
     'destructive-verbs': deletes,
     'deletion-by-proxy': deletes,
     'no-self-escalation': { agents: byUsername(agents, (a) => ({ namespace: a.namespace })) },
-    attribution: { agents: byUsername(agents, (a) => ({ initiators: [...a.attribution.initiators] })) },
+    attribution: attributionParameters(fleet),
     'replica-limits': { agents: byUsername(agents, (a) => ({ maxReplicas: a.limits.maxReplicas })) },
     'trust-phase': {
       agents: byUsername(agents, (a) => ({
@@ -156,5 +178,41 @@ export function packParameters(fleet: Fleet): PackParameters {
       allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
       agents: byUsername(agents, (a) => ({ namespaces: byNamespace(a.targets, podAllowance) })),
     },
+  };
+}
+
+/** The issuers a signed-mode agent trusts: those it lists, or every fleet issuer. */
+export function agentIssuers(fleet: Fleet, agent: Agent): string[] {
+  if (agent.attribution.mode !== 'signed') return [];
+  return sorted(agent.attribution.issuers ?? fleet.spec.attribution.issuers.map((i) => i.name));
+}
+
+function attributionParameters(fleet: Fleet): AttributionParameters {
+  const agents = fleet.spec.agents;
+  const used = new Set(agents.flatMap((a) => agentIssuers(fleet, a)));
+  const settings = fleet.spec.attribution;
+  return {
+    agents: byUsername(agents, (a) => ({
+      initiators: [...a.attribution.initiators],
+      mode: a.attribution.mode,
+      issuers: agentIssuers(fleet, a),
+    })),
+    issuers: Object.fromEntries(
+      [...settings.issuers]
+        .filter((i) => used.has(i.name))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((i) => [
+          i.name,
+          {
+            issuer: i.issuer,
+            audience: i.audience,
+            keys: canonicalJson(i.jwks ?? { keys: [] }),
+            algorithms: sorted(i.algorithms),
+            subjectClaim: i.subjectClaim,
+          },
+        ]),
+    ),
+    maxTtlSeconds: durationSeconds(settings.maxTtl),
+    clockSkewSeconds: durationSeconds(settings.clockSkew),
   };
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { policyByFolder } from './catalog';
+import { jwtBuiltins, systemClock, type Clock } from './jwt-builtins';
 
 export interface Violation {
   readonly msg: string;
@@ -35,24 +36,40 @@ export const committedModules: ModuleSource = (folder) => {
   return readFileSync(file);
 };
 
-/** Evaluates reviews against the pack's modules, loading each module once. */
+/**
+ * Evaluates reviews against the pack's modules, loading each module once. The builtins opa-wasm
+ * lacks (time and JWT, for signed attribution) come from ./jwt-builtins; `clock` gives the time
+ * `time.now_ns` returns (the system clock, or a pinned one in tests), read once per evaluation as OPA
+ * does per query.
+ */
 export class PackEvaluator {
   private readonly loaded = new Map<string, Promise<LoadedPolicy>>();
+  private now = 0n;
+  private readonly builtins = jwtBuiltins(() => this.now);
 
-  constructor(private readonly source: ModuleSource) {}
+  constructor(
+    private readonly source: ModuleSource,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   policy(folder: string): Promise<LoadedPolicy> {
     let module = this.loaded.get(folder);
     if (!module) {
-      module = loadPolicy(this.source(folder));
+      module = loadPolicy(this.source(folder), undefined, this.builtins);
       this.loaded.set(folder, module);
     }
     return module;
   }
 
   /** Evaluates one review as Gatekeeper would: input.review is the AdmissionRequest. */
-  readonly evaluate = async (folder: string, review: unknown, parameters: unknown): Promise<Violation[]> => {
+  readonly evaluate = async (
+    folder: string,
+    review: unknown,
+    parameters: unknown,
+    clock: Clock = this.clock,
+  ): Promise<Violation[]> => {
     const module = await this.policy(folder);
+    this.now = clock();
     const result = module.evaluate({ review, parameters }, entrypoint(folder)) as { result: Violation[] }[];
     return result.length === 0 ? [] : result[0].result;
   };

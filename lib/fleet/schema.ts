@@ -188,6 +188,8 @@ export const VaultSchema = z
   })
   .describe('Vault access of the agent; no paths means no Vault role at all.');
 
+export const ATTRIBUTION_MODES = ['claimed', 'signed'] as const;
+
 export const AttributionSchema = z
   .strictObject({
     initiators: z
@@ -196,10 +198,87 @@ export const AttributionSchema = z
       )
       .default([])
       .describe(
-        "Human identities (patterns with `*`) who may initiate the agent's actions (I3). Required unless shadow.",
+        "Human identities who may initiate the agent's actions (I3). Required unless shadow. Patterns: `*` matches any run of characters except `@` (so `*@shop.example` never matches `x@evil.example@shop.example`); every other character is literal.",
       ),
+    mode: z
+      .enum(ATTRIBUTION_MODES)
+      .default('claimed')
+      .describe(
+        'claimed (default): the initiator annotation or userInfo.extra names the human; the agent writes it, so it is a claim. signed: every mutation also carries a delegation token signed by a trusted issuer (spec.attribution.issuers) for this agent, this human and this trace; the agent cannot forge it.',
+      ),
+    issuers: z
+      .array(dnsLabel('a trusted issuer in spec.attribution.issuers'))
+      .optional()
+      .describe('signed mode: names of the issuers trusted for this agent. Default: every fleet issuer.'),
   })
   .describe("Who may stand behind the agent's mutations (I3).");
+
+/** Signature algorithms a delegation may use: asymmetric only, never `none` or HMAC. */
+export const DELEGATION_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type DelegationAlgorithm = (typeof DELEGATION_ALGORITHMS)[number];
+
+/** A public JWK (RFC 7517); checked further in lib/fleet/issuers.ts. Unknown members are kept. */
+export const JwkSchema = z
+  .looseObject({
+    kty: z.string().describe('Key type: EC (P-256), OKP (Ed25519) or RSA.'),
+    kid: z.string().optional(),
+    alg: z.string().optional(),
+  })
+  .describe('A public JSON Web Key.');
+
+export const JwksSchema = z
+  .looseObject({ keys: z.array(JwkSchema).min(1) })
+  .describe('A JSON Web Key Set with at least one public key.');
+
+export const IssuerSchema = z
+  .strictObject({
+    name: dnsLabel('the issuer').describe('Name agents refer to in attribution.issuers.'),
+    issuer: z
+      .string()
+      .min(1)
+      .describe('The `iss` claim of its tokens, exactly (e.g. https://sso.shop.example).'),
+    audience: z
+      .string()
+      .min(1)
+      .describe(
+        'The audience its tokens must carry in `aud` for this fleet (name the cluster, e.g. https://prod.k8s.shop.example), so a token minted for another cluster is refused.',
+      ),
+    jwks: JwksSchema.optional().describe('Its public keys, inline. Exactly one of jwks or jwksFile.'),
+    jwksFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A file with its public keys (JWKS JSON), relative to the fleet file, read at synth. Exactly one of jwks or jwksFile.',
+      ),
+    algorithms: z
+      .array(z.enum(DELEGATION_ALGORITHMS))
+      .min(1)
+      .default(['ES256'])
+      .describe('Signature algorithms accepted from it; never none or HMAC.'),
+    subjectClaim: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be a top-level claim name such as sub or email' })
+      .default('sub')
+      .describe(
+        'The claim naming the human (default sub). OpenBao and Vault put an entity ID in sub, so a role template adds a claim such as username.',
+      ),
+  })
+  .describe('An issuer of delegation tokens: the system the human used (SSO, chat-ops, a deploy portal).');
+
+export const FleetAttributionSchema = z
+  .strictObject({
+    issuers: z.array(IssuerSchema).default([]).describe('Trusted issuers of delegation tokens.'),
+    maxTtl: duration
+      .default('15m')
+      .describe('Longest lifetime (exp - iat) of a delegation token admission accepts.'),
+    clockSkew: duration
+      .default('60s')
+      .describe(
+        'Tolerance for iat and nbf in the future (issuer and API server clocks differ); exp gets none.',
+      ),
+  })
+  .describe('Signed attribution (I3): whose signatures prove which human stands behind an agent.');
 
 export const KillSwitchSchema = z
   .strictObject({
@@ -484,6 +563,7 @@ export const FleetSpecSchema = z.strictObject({
   killSwitch: KillSwitchSettingsSchema.prefault({}),
   enforcement: FleetEnforcementSchema.prefault({}),
   exemptions: z.array(ExemptionSchema).default([]).describe('Namespaces exempted from named policies.'),
+  attribution: FleetAttributionSchema.prefault({}),
   agents: z.array(AgentSchema).min(1).describe('The agents of the fleet.'),
 });
 
@@ -508,6 +588,8 @@ export type Target = z.output<typeof TargetSchema>;
 export type TargetPods = z.output<typeof TargetPodsSchema>;
 export type Egress = z.output<typeof EgressSchema>;
 export type Promotion = z.output<typeof PromotionSchema>;
+export type Issuer = z.output<typeof IssuerSchema>;
+export type Jwk = z.output<typeof JwkSchema>;
 export type KillSwitchSettings = z.output<typeof KillSwitchSettingsSchema>;
 export type TerraformBackend = z.output<typeof TerraformBackendSchema>;
 export type Exemption = z.output<typeof ExemptionSchema>;

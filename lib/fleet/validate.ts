@@ -13,12 +13,14 @@ import {
 } from './errors';
 import { policyCatalog } from '../../policies/catalog';
 import { agentRules, enforcementRules, exemptionRules, fleetRules } from './rules';
+import { agentIssuerErrors, checkIssuers } from './issuers';
 import { knownKeysIn } from './schema-keys';
 import { GUARDRAIL_KINDS } from '../kinds';
 import {
   AgentSchema,
   ExemptionSchema,
   FleetEnforcementSchema,
+  FleetAttributionSchema,
   FleetSchema,
   ImagePolicySchema,
   KillSwitchSettingsSchema,
@@ -32,15 +34,31 @@ export type { Locate } from './errors';
 
 export type ValidationResult = { ok: true; fleet: Fleet } | { ok: false; errors: FleetError[] };
 
-/** Validates a parsed fleet document. `locate` maps a path to a source position, when there is a source. */
-export function validateFleet(raw: unknown, locate: Locate = () => undefined): ValidationResult {
+/**
+ * Validates a parsed fleet document. `locate` maps a path to a source position, when there is a
+ * source; `baseDir` is where relative files (an issuer's jwksFile) are read from: the fleet file's
+ * folder, or the working directory for a fleet built in TypeScript.
+ */
+export function validateFleet(
+  raw: unknown,
+  locate: Locate = () => undefined,
+  baseDir: string = process.cwd(),
+): ValidationResult {
   const parsed = FleetSchema.safeParse(raw, { reportInput: true });
   const found: RuleError[] = parsed.success
     ? []
     : issuesToErrors(parsed.error.issues, knownKeysAt, explainValue);
-  found.push(...crossFieldErrors(raw));
+  const issuers = checkIssuers(field(raw, 'spec'), baseDir);
+  found.push(...crossFieldErrors(raw), ...issuers.errors);
 
-  if (found.length === 0 && parsed.success) return { ok: true, fleet: parsed.data };
+  if (found.length === 0 && parsed.success) {
+    // Keys read from files are carried inline from here on: synth never reads them again.
+    const fleet = parsed.data;
+    for (const [i, jwks] of issuers.filed) {
+      fleet.spec.attribution.issuers[i] = { ...fleet.spec.attribution.issuers[i], jwks: jwks as never };
+    }
+    return { ok: true, fleet };
+  }
   return { ok: false, errors: toFleetErrors(found, locate) };
 }
 
@@ -75,6 +93,8 @@ function crossFieldErrors(raw: unknown): RuleError[] {
   const exemptions = (Array.isArray(rawExemptions) ? rawExemptions : []).map((e) =>
     ExemptionSchema.safeParse(e),
   );
+  const attribution = FleetAttributionSchema.safeParse(field(spec, 'attribution') ?? {});
+  const issuerNames = attribution.success ? attribution.data.issuers.map((i) => i.name) : [];
   return [
     ...enforcementRules(enforcement.success ? enforcement.data : undefined, settings),
     // An exemption that does not parse is reported by the schema; its index stays its own.
@@ -84,6 +104,11 @@ function crossFieldErrors(raw: unknown): RuleError[] {
       ),
       settings,
     ),
+    ...agents
+      .filter(({ valid }) => valid.has('attribution'))
+      .flatMap(({ index, agent }) =>
+        agentIssuerErrors(agent, issuerNames, (...rest) => ['spec', 'agents', index, ...rest]),
+      ),
     ...fleetRules(
       agents,
       rawAgents.map((a) => field(a, 'name')),

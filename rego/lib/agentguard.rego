@@ -108,6 +108,17 @@ initiator_key := "agentguard.dev/initiator"
 
 traceparent_key := "agentguard.dev/traceparent"
 
+delegation_key := "agentguard.dev/delegation"
+
+# Initiator patterns: `*` matches any run of characters except `@`, every other character is literal
+# (the fleet schema admits no other glob syntax, and refuses `**`, which would cross `@`). So
+# `release-manager-*@shop.example` never matches `release-manager-x@evil.example@shop.example`.
+initiator_matches(pattern, who) if {
+	is_string(pattern)
+	is_string(who)
+	glob.match(pattern, ["@"], who)
+}
+
 # userInfo.extra holds lists of strings, set by the authenticator (for example an authenticating
 # proxy); an agent cannot forge it without `impersonate`, which its RBAC never grants.
 extra(key) := value if {

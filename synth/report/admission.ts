@@ -53,9 +53,13 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
   attribution: (p, u) => {
     const entry = (p as AttributionParameters).agents[u];
     if (!entry) return undefined;
-    return entry.initiators.length === 0
-      ? 'every mutation denied: no initiators are listed for it'
-      : `every mutation needs an initiator (${entry.initiators.join(', ')}) and a W3C traceparent`;
+    if (entry.initiators.length === 0) return 'every mutation denied: no initiators are listed for it';
+    if (entry.mode === 'signed') {
+      const issuers = (p as AttributionParameters).issuers;
+      const names = entry.issuers.map((n) => `${n} (${issuers[n]?.issuer ?? 'unknown'})`).join(', ');
+      return `signed attribution: every mutation needs a delegation signed by ${names} for a human matching ${entry.initiators.join(', ')}, this agent and its W3C traceparent's trace`;
+    }
+    return `claimed attribution: every mutation needs an initiator (${entry.initiators.join(', ')}) and a W3C traceparent; the agent writes both, so they are claims`;
   },
   'replica-limits': (p, u) => {
     const cap = (p as ReplicaLimitsParameters).agents[u]?.maxReplicas;

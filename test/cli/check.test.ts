@@ -12,13 +12,16 @@ import { guessResource, resourceFor } from '../../lib/admission/resources';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { policyByFolder, policyFolders } from '../../policies/catalog';
 import { PackChecker } from '../../policies/check';
+import { committedModules, PackEvaluator } from '../../policies/wasm';
+import { delegated, SAMPLE_NOW, seconds } from '../support/delegation';
 import { loadSamples } from '../../policies/samples';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { agentguard, EXAMPLE_FLEET } from '../support/cli';
 import { AGENTS, attributed, deployment, HUMAN, TRACEPARENT } from '../support/reviews';
 
 const fleet = loadFleetFile(EXAMPLE_FLEET);
-const checker = new PackChecker(fleet);
+// Sample delegation tokens were minted for 2026-01-01: evaluate as of just after (`check --at`).
+const checker = new PackChecker(fleet, new PackEvaluator(committedModules, () => seconds(SAMPLE_NOW)));
 const work = mkdtempSync(join(tmpdir(), 'agentguard-check-'));
 const file = (name: string, text: string) => {
   const path = join(work, name);
@@ -41,7 +44,16 @@ describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', 
 
   it('through the CLI: one JSON line per sample, exit 1 because some are denied', () => {
     const files = samples.map((s) => relative(REPO_ROOT, s.absolutePath));
-    const run = agentguard(['check', '--fleet', 'examples/fleet.yaml', '--output', 'json', ...files]);
+    const run = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--output',
+      'json',
+      '--at',
+      String(SAMPLE_NOW),
+      ...files,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     const lines = run.stdout
@@ -60,7 +72,10 @@ describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', 
 });
 
 describe('manifests as CREATE requests', () => {
-  const web = deployment(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT), 3);
+  const web = deployment(
+    delegated(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),
+    3,
+  );
 
   it('builds an admission.k8s.io/v1 request with the plural resource, the user and its groups', () => {
     const request = createRequest(
@@ -109,7 +124,16 @@ describe('manifests as CREATE requests', () => {
       'web.yaml',
       `---\n# an empty document, skipped as kubectl does\n---\n${JSON.stringify(web)}\n`,
     );
-    const byAgent = agentguard(['check', '--fleet', 'examples/fleet.yaml', '--as', 'release-bot', path]);
+    const byAgent = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--at',
+      String(SAMPLE_NOW),
+      '--as',
+      'release-bot',
+      path,
+    ]);
     expect(byAgent.stdout).toMatch(/^allowed\s+\S+#2\s+Deployment shop\/web$/m);
     expect(byAgent.stdout).toMatch(/^1 reviewed: 1 allowed, 0 denied \(0 violations\)$/m);
     expect(byAgent.status).toBe(0);
@@ -130,7 +154,7 @@ describe('manifests as CREATE requests', () => {
 
   it('the workload escalation of issue 12: a Deployment release-bot may create, whose pod takes shop over, is denied by AG202', () => {
     const sneaky = deployment(
-      attributed('sneaky', 'shop', 'release-manager-bob@shop.example', TRACEPARENT),
+      delegated(attributed('sneaky', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),
       1,
     );
     const template = (sneaky.spec as { template: { spec: Record<string, unknown> } }).template;
@@ -153,6 +177,8 @@ describe('manifests as CREATE requests', () => {
       'check',
       '--fleet',
       'examples/fleet.yaml',
+      '--at',
+      String(SAMPLE_NOW),
       '--as',
       'release-bot',
       '-o',
@@ -328,7 +354,7 @@ ${securityContext}
   const policies = (line: { violations: { policy: string }[] }) =>
     [...new Set(line.violations.map((v) => v.policy))].sort();
   const check = (...args: string[]) =>
-    agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', ...args]);
+    agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', '--at', String(SAMPLE_NOW), ...args]);
 
   it('the fixture is hardened but for privileged: allowed without it, AG701 with it', () => {
     const fine = check(file('hardened.yaml', hardened(base)));
@@ -354,7 +380,9 @@ ${securityContext}
   });
 
   it('a merge key setting replicas past the cap is merged: AG401 for release-bot', () => {
-    const web = deployment(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT));
+    const web = deployment(
+      delegated(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),
+    );
     // A plain `<<` key (a quoted one is a literal key, to kubectl as to the yaml package).
     const manifest = (merged: string) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata: ${JSON.stringify(web.metadata)}\nspec: ${JSON.stringify(web.spec).replace(/^\{/, `{${merged}`)}\n`;

@@ -3,6 +3,7 @@
  * fleet's constraints. Each row names the trick and the policy that must still deny it (or, for the
  * controls, must stay silent).
  */
+import { RELEASE_BOT_TOKENS, SAMPLE_NOW, seconds } from '../support/delegation';
 import type { PackParameters } from '../../policies/parameters';
 import {
   AGENTS,
@@ -374,7 +375,11 @@ const ROWS: Row[] = [
     update(AGENTS.releaseBot, KINDS.deployment, 'shop', scale('web', 'shop', 2), scale('web', 'shop', 3), {
       subResource: 'scale',
       subResourceKind: SCALE_KIND,
-      extra: proxy('oncall@shop.example'),
+      // release-bot is in signed mode: the proxy also forwards the portal's delegation.
+      extra: {
+        ...proxy('release-manager-bob@shop.example'),
+        'agentguard.dev/delegation': [RELEASE_BOT_TOKENS[TRACEPARENT.split('-')[1]]],
+      },
     }),
     false,
   ],
@@ -692,7 +697,9 @@ describe.each(ROWS.map((r) => [r[0], r[1], r[2], r[3]] as const))(
   '%s (%s)',
   (_, folder, review, shouldDeny) => {
     it(shouldDeny ? 'is denied' : 'is allowed', async () => {
-      const violations = await evaluate(folder, review, exampleParameters()[folder]);
+      const violations = await evaluate(folder, review, exampleParameters()[folder], () =>
+        seconds(SAMPLE_NOW),
+      );
       expect(violations.length > 0).toBe(shouldDeny);
     });
   },

@@ -4,6 +4,7 @@
  * that must stay allowed, against the WASM policy with the example fleet's constraints. Then the same
  * through `agentguard check`, the report, and RBAC (which never grants pods/eviction).
  */
+import { delegated, SAMPLE_NOW } from '../support/delegation';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -648,17 +649,26 @@ describe('agentguard check and report pick AG102 up', () => {
     const attack = join(dir, 'attack.yaml');
     const control = join(dir, 'control.yaml');
     // Attributed and in-cap, with a fresh trace link: only the owner reference is wrong.
-    const fresh = attributed('web', 'shop', 'release-manager-bob@shop.example', OTHER_TRACEPARENT);
+    const fresh = delegated(attributed('web', 'shop', 'release-manager-bob@shop.example', OTHER_TRACEPARENT));
     const review = (meta: Record<string, unknown>, spec: Record<string, unknown>) =>
       admissionReview(update(bot, KINDS.deployment, 'shop', web({ ...fresh, ...meta }, spec), web()));
     writeFileSync(attack, stringify(review({ ownerReferences: [GONE] }, {})));
     writeFileSync(control, stringify(review({}, { minReadySeconds: 5 })));
-    const denied = agentguard(['check', '--fleet', EXAMPLE_FLEET, '--output', 'json', attack]);
+    const denied = agentguard([
+      'check',
+      '--fleet',
+      EXAMPLE_FLEET,
+      '--at',
+      String(SAMPLE_NOW),
+      '--output',
+      'json',
+      attack,
+    ]);
     expect(denied.status).toBe(1);
     const result = JSON.parse(denied.stdout) as { violations: { policy: string; message: string }[] };
     expect(result.violations.map((v) => v.policy)).toEqual(['AG102']);
     expect(result.violations[0].message).toContain('metadata.ownerReferences');
-    const allowed = agentguard(['check', '--fleet', EXAMPLE_FLEET, control]);
+    const allowed = agentguard(['check', '--fleet', EXAMPLE_FLEET, '--at', String(SAMPLE_NOW), control]);
     expect(allowed.stderr).toBe('');
     expect(allowed.status).toBe(0);
   });

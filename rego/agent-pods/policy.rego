@@ -157,6 +157,54 @@ problems contains msg if {
 	)
 }
 
+# A claim the request creates may not pick its volume: an Available PersistentVolume named or
+# selected (a static NFS share, a local or hostPath PV) holds someone else's data.
+problems contains sprintf("%s.%s may not be set: a new claim may not bind an existing PersistentVolume", [field, binding]) if {
+	some [field, claim] in created_claims
+	some binding in ["volumeName", "selector"]
+	not object.get(claim, binding, null) in {null, "", {}}
+}
+
+# A StatefulSet's claims are named <template>-<statefulset>-<ordinal>; a claim of that name that
+# already exists (a deleted StatefulSet's, kept by default) is taken over, data and all.
+problems contains msg if {
+	sts := input.review.object
+	replicas := object.get(sts, ["spec", "replicas"], 1)
+	is_number(replicas)
+	replicas > 0
+	start := object.get(sts, ["spec", "ordinals", "start"], 0)
+	some template in object.get(sts, ["spec", "volumeClaimTemplates"], [])
+	name := object.get(template, ["metadata", "name"], "")
+	claims := [claim |
+		some ordinal in numbers.range(start, (start + replicas) - 1)
+		claim := concat("-", [name, object.get(sts, ["metadata", "name"], ""), format_int(ordinal, 10)])
+		not claim in allowed("persistentVolumeClaims")
+	]
+	count(claims) > 0
+	msg := sprintf(
+		"spec.volumeClaimTemplates[%s] makes claims %s, which would take over existing claims of those names; list them in %s (allowed: %s)",
+		[ag.quote(name), concat(", ", claims), fleet_field("persistentVolumeClaims"), listed_or_none("persistentVolumeClaims")],
+	)
+}
+
+# Node and device access the scheduler and quotas would otherwise decide.
+problems contains sprintf("%s.nodeName may not be set: pods an agent writes are placed by the scheduler", [path]) if {
+	some [path, spec] in pods.pod_specs
+	not object.get(spec, "nodeName", "") in {"", null}
+}
+
+problems contains sprintf("%s.resourceClaims may not be set: a shared ResourceClaim gives the pod another workload's devices", [path]) if {
+	some [path, spec] in pods.pod_specs
+	count(object.get(spec, "resourceClaims", [])) > 0
+}
+
+problems contains sprintf("%s.volumes[%s] projects a pod certificate; pods an agent writes may not carry one", [path, ag.quote(object.get(volume, "name", "(unnamed)"))]) if {
+	some [path, spec] in pods.pod_specs
+	some volume in object.get(spec, "volumes", [])
+	some source in object.get(volume, ["projected", "sources"], [])
+	object.get(source, "podCertificate", null) != null
+}
+
 # A CSI driver (the Secrets Store driver, for one) can mount secrets the fleet never sees.
 problems contains msg if {
 	some [path, spec] in pods.pod_specs
@@ -217,6 +265,13 @@ claim_sources contains [sprintf("%s.volumes[%s].ephemeral.volumeClaimTemplate.sp
 	source != null
 }
 
+claim_sources contains [sprintf("spec.%s", [field]), source] if {
+	ag.kind_key == "/PersistentVolumeClaim"
+	some field in ["dataSource", "dataSourceRef"]
+	source := input.review.object.spec[field]
+	source != null
+}
+
 claim_sources contains [sprintf("spec.volumeClaimTemplates[%s].spec.%s", [ag.quote(object.get(template, ["metadata", "name"], "")), field]), source] if {
 	some template in object.get(input.review.object, ["spec", "volumeClaimTemplates"], [])
 	some field in ["dataSource", "dataSourceRef"]
@@ -227,5 +282,24 @@ claim_sources contains [sprintf("spec.volumeClaimTemplates[%s].spec.%s", [ag.quo
 cloned_from_listed_claim(source) if {
 	source.kind == "PersistentVolumeClaim"
 	object.get(source, "apiGroup", "") in {"", null}
+	object.get(source, "namespace", ag.request_namespace) in {ag.request_namespace, null}
 	object.get(source, "name", "") in allowed("persistentVolumeClaims")
+}
+
+# Every claim spec the request creates: [field path, claim spec].
+created_claims contains [sprintf("%s.volumes[%s].ephemeral.volumeClaimTemplate.spec", [path, ag.quote(object.get(volume, "name", ""))]), claim] if {
+	some [path, spec] in pods.pod_specs
+	some volume in object.get(spec, "volumes", [])
+	claim := volume.ephemeral.volumeClaimTemplate.spec
+	is_object(claim)
+}
+
+created_claims contains [sprintf("spec.volumeClaimTemplates[%s].spec", [ag.quote(object.get(template, ["metadata", "name"], ""))]), template.spec] if {
+	some template in object.get(input.review.object, ["spec", "volumeClaimTemplates"], [])
+	is_object(template.spec)
+}
+
+created_claims contains ["spec", input.review.object.spec] if {
+	ag.kind_key == "/PersistentVolumeClaim"
+	is_object(input.review.object.spec)
 }

@@ -169,6 +169,22 @@ hardening_problems contains sprintf("%s[%s] is %s; AppArmor must be runtime/defa
 	not startswith(value, "localhost/")
 }
 
+# A probe or lifecycle hook with a host is sent by the kubelet from the node's network: to the
+# node's own ports, the cloud metadata service, or peers the pod's NetworkPolicy would block.
+hardening_problems contains sprintf("%s.%s.%s.host must not be set: the kubelet would send it from the node's network", [container_label(list, c), concat(".", handler), action]) if {
+	some [list, _, c] in containers
+	some handler in [["livenessProbe"], ["readinessProbe"], ["startupProbe"], ["lifecycle", "postStart"], ["lifecycle", "preStop"]]
+	some action in ["httpGet", "tcpSocket"]
+	not object.get(c, array.concat(handler, [action, "host"]), "") in {"", null}
+}
+
+# Pod-level settings count on their own (Pod Security Standards check them even when every container
+# overrides them): they also apply to the pod sandbox and to volume labels.
+hardening_problems contains sprintf("%s.securityContext.%s %s is not allowed: %s", [path, field, ag.quote(value), fix]) if {
+	some [path, spec] in pod_specs
+	some [field, value, fix] in pod_level_problems(object.get(spec, "securityContext", {}))
+}
+
 hardening_problems contains sprintf("%s must set securityContext.allowPrivilegeEscalation: false", [container_label(list, c)]) if {
 	some [list, _, c] in containers
 	object.get(container_security(c), "allowPrivilegeEscalation", true) != false
@@ -219,6 +235,29 @@ hardening_problems contains sprintf("%s must not use hostPort %s", [container_la
 	some port in object.get(c, "ports", [])
 	object.get(port, "hostPort", 0) != 0
 }
+
+pod_level_problems(context) := {[field, value, fix] |
+	some [field, fix] in [
+		["runAsNonRoot", "leave it unset or true"],
+		["runAsUser", "use a non-zero uid"],
+		["seccompProfile", "use type RuntimeDefault or Localhost"],
+		["appArmorProfile", "use type RuntimeDefault or Localhost"],
+		["seLinuxOptions", "no user or role, and only a container type"],
+	]
+	value := object.get(context, field, null)
+	value != null
+	not pod_level_allowed(field, value)
+}
+
+pod_level_allowed("runAsNonRoot", true)
+
+pod_level_allowed("runAsUser", value) if value != 0
+
+pod_level_allowed("seccompProfile", value) if object.get(value, "type", "") in {"RuntimeDefault", "Localhost"}
+
+pod_level_allowed("appArmorProfile", value) if object.get(value, "type", "") in {"RuntimeDefault", "Localhost"}
+
+pod_level_allowed("seLinuxOptions", value) if selinux_allowed(value)
 
 selinux_allowed(options) if {
 	object.get(options, "type", "") in allowed_selinux_types

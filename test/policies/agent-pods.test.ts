@@ -168,6 +168,87 @@ const ROUTES: [route: string, change: (pod: Pod) => void, field: RegExp][] = [
     /mounts PersistentVolumeClaim "payments-data"/,
   ],
   [
+    'ephemeral volume bound to an existing PersistentVolume',
+    (p) =>
+      (p.volumes = [
+        {
+          name: 'd',
+          ephemeral: {
+            volumeClaimTemplate: { spec: { volumeName: 'pv-payments-db', storageClassName: '' } },
+          },
+        },
+      ]),
+    /volumeClaimTemplate\.spec\.volumeName may not be set/,
+  ],
+  [
+    'ephemeral volume selecting existing PersistentVolumes',
+    (p) =>
+      (p.volumes = [
+        {
+          name: 'd',
+          ephemeral: { volumeClaimTemplate: { spec: { selector: { matchLabels: { app: 'pay' } } } } },
+        },
+      ]),
+    /volumeClaimTemplate\.spec\.selector may not be set/,
+  ],
+  [
+    'liveness probe sent to the node’s metadata service',
+    (p) => (first(p).livenessProbe = { httpGet: { host: '169.254.169.254', port: 80, path: '/' } }),
+    /livenessProbe\.httpGet\.host must not be set/,
+  ],
+  [
+    'postStart hook to the kubelet port',
+    (p) => (first(p).lifecycle = { postStart: { tcpSocket: { host: '127.0.0.1', port: 10250 } } }),
+    /lifecycle\.postStart\.tcpSocket\.host must not be set/,
+  ],
+  [
+    'pod-level seccomp Unconfined under container overrides',
+    (p) => (p.securityContext = { ...(p.securityContext as object), seccompProfile: { type: 'Unconfined' } }),
+    /securityContext\.seccompProfile .* is not allowed/,
+  ],
+  [
+    'pod-level root user under a container override',
+    (p) => {
+      p.securityContext = { ...(p.securityContext as object), runAsUser: 0 };
+      securityOf(p).runAsUser = 1000;
+    },
+    /securityContext\.runAsUser 0 is not allowed/,
+  ],
+  ['pinned to a node', (p) => (p.nodeName = 'control-plane-1'), /nodeName may not be set/],
+  [
+    'shared ResourceClaim',
+    (p) => (p.resourceClaims = [{ name: 'gpu', resourceClaimName: 'payments-gpu' }]),
+    /resourceClaims may not be set/,
+  ],
+  [
+    'projected pod certificate',
+    (p) =>
+      (p.volumes = [
+        {
+          name: 'cert',
+          projected: { sources: [{ podCertificate: { signerName: 'x/y', keyType: 'ED25519' } }] },
+        },
+      ]),
+    /projects a pod certificate/,
+  ],
+  [
+    'clone of a listed claim name from another namespace',
+    (p) =>
+      (p.volumes = [
+        {
+          name: 'copy',
+          ephemeral: {
+            volumeClaimTemplate: {
+              spec: {
+                dataSourceRef: { kind: 'PersistentVolumeClaim', name: 'web-data', namespace: 'payments' },
+              },
+            },
+          },
+        },
+      ]),
+    /clones PersistentVolumeClaim "web-data"/,
+  ],
+  [
     'automounted token',
     (p) => (p.automountServiceAccountToken = true),
     /automountServiceAccountToken: false/,
@@ -333,12 +414,76 @@ describe('AG202 routes outside the pod spec', () => {
       { kind: 'PersistentVolumeClaim', name: 'payments-data' },
       { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'payments-nightly' },
     ]) {
-      expect(await evaluate(statefulSet(source))).toEqual([
-        expect.stringContaining(
-          `spec.volumeClaimTemplates["data"].spec.dataSourceRef clones ${source.kind} "${source.name}"`,
-        ),
-      ]);
+      expect(await evaluate(statefulSet(source))).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(
+            `spec.volumeClaimTemplates["data"].spec.dataSourceRef clones ${source.kind} "${source.name}"`,
+          ),
+        ]),
+      );
     }
+  });
+});
+
+describe('AG202 on claims the request creates', () => {
+  const statefulSet = (spec: Record<string, unknown>) => {
+    const object = CARRIERS.StatefulSet.wrap(hardenedPod()) as { spec: Record<string, unknown> };
+    Object.assign(object.spec, spec);
+    return request({
+      operation: 'CREATE',
+      user: AGENTS.releaseBot,
+      kind: CARRIERS.StatefulSet.kind,
+      namespace: 'shop',
+      name: 'web',
+      object,
+    });
+  };
+
+  it('a StatefulSet whose claim names could take over existing claims is denied, each claim named', async () => {
+    const found = await evaluate(
+      statefulSet({
+        replicas: 2,
+        ordinals: { start: 3 },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }],
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringContaining(
+        'spec.volumeClaimTemplates["data"] makes claims data-web-3, data-web-4, which would take over',
+      ),
+    ]);
+  });
+
+  it('a StatefulSet scaled to zero makes no claim', async () => {
+    expect(
+      await evaluate(
+        statefulSet({ replicas: 0, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('a PersistentVolumeClaim the agent writes may not bind a volume or clone an unlisted claim', async () => {
+    const pvc = (spec: Record<string, unknown>) =>
+      request({
+        operation: 'CREATE',
+        user: AGENTS.releaseBot,
+        kind: { group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims' },
+        namespace: 'shop',
+        name: 'copy',
+        object: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: attributed('copy', 'shop'),
+          spec,
+        },
+      });
+    expect(await evaluate(pvc({ volumeName: 'pv-payments' }))).toEqual([
+      expect.stringContaining('spec.volumeName may not be set'),
+    ]);
+    expect(
+      await evaluate(pvc({ dataSource: { kind: 'PersistentVolumeClaim', name: 'payments-data' } })),
+    ).toEqual([expect.stringContaining('spec.dataSource clones PersistentVolumeClaim "payments-data"')]);
+    expect(await evaluate(pvc({ resources: { requests: { storage: '1Gi' } } }))).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { FleetValidationError, UnreadableFileError } from '../lib/fleet/errors';
 import { checkCommand } from './check';
+import { clusterCommand } from './cluster';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
 import { reportCommand } from './report';
@@ -22,6 +23,7 @@ export function program(): Command {
   checkCommand(cli);
   reportCommand(cli);
   doctorCommand(cli);
+  clusterCommand(cli);
   return cli;
 }
 

@@ -40,7 +40,8 @@ export function gatekeeperCrdsAndNamespace(deployYaml: string): string {
   if (!kept.some((d) => d?.kind === 'Namespace') || kept.length < 5) {
     throw new Error('deploy/gatekeeper.yaml has no Namespace or too few CustomResourceDefinitions');
   }
-  return kept.map((d) => stringify(d)).join('---\n');
+  // JSON documents: kubectl reads YAML 1.1, where a re-serialized `yes` label would turn boolean.
+  return kept.map((d) => JSON.stringify(d)).join('\n---\n');
 }
 
 /**
@@ -310,6 +311,7 @@ export class ControlPlane {
       webhook: await freePort(),
       gatekeeperHealth: await freePort(),
       gatekeeperMetrics: await freePort(),
+      otlp: await freePort(),
     };
     const server = `https://127.0.0.1:${ports.apiserver}`;
     const processes: ProcessState[] = [];
@@ -440,8 +442,11 @@ export class ControlPlane {
           '--debug-use-fake-pod',
           `--health-addr=127.0.0.1:${ports.gatekeeperHealth}`,
           `--metrics-addr=127.0.0.1:${ports.gatekeeperMetrics}`,
-          '--metrics-backend=prometheus',
-          `--prometheus-port=${ports.gatekeeperMetrics}`,
+          // The Prometheus exporter listens on every interface (":port"), which this plane never does;
+          // OpenTelemetry pushes instead, here to a loopback port nobody listens on, once an hour.
+          '--metrics-backend=opentelemetry',
+          `--otlp-endpoint=127.0.0.1:${ports.otlp}`,
+          '--otlp-metric-interval=1h',
           '--enable-pprof=false',
           `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
           '--disable-opa-builtin=http.send',
@@ -458,8 +463,8 @@ export class ControlPlane {
         `https://127.0.0.1:${ports.webhook}`,
         readFileSync(join(gkCerts, 'tls.crt'), 'utf8'),
       );
-      writeFileSync(join(dir, 'webhook.yaml'), stringify(webhook));
-      plane.kubectlOk(['apply', '--server-side', '-f', join(dir, 'webhook.yaml')]);
+      writeFileSync(join(dir, 'webhook.json'), JSON.stringify(webhook, null, 2));
+      plane.kubectlOk(['apply', '--server-side', '-f', join(dir, 'webhook.json')]);
       // Ready when the API server reaches the webhook: Gatekeeper refuses this label on a namespace.
       await waitFor('the Gatekeeper webhook', gatekeeper, async () => {
         const probe = plane.kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-'], {

@@ -528,6 +528,36 @@ export class ControlPlane {
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
   }
 
+  /**
+   * kubectl without blocking this process's event loop: for requests that go through a server in
+   * this same process (a test's authenticating proxy), which a synchronous kubectl would starve.
+   */
+  kubectlAsync(
+    args: readonly string[],
+    opts: { kubeconfig?: string; input?: string } = {},
+  ): Promise<KubectlResult> {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(
+        toolPath('kubectl'),
+        [`--kubeconfig=${opts.kubeconfig ?? this.state.kubeconfig}`, ...args],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('error', reject);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolveRun({ status, stdout, stderr });
+      });
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
   /** kubectl as the admin; throws with its output unless it succeeds. */
   kubectlOk(args: readonly string[], input?: string): string {
     const run = this.kubectl(args, { input });

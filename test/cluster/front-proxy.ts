@@ -4,12 +4,13 @@
  * bearer token with a real TokenReview, then forwards the request with request-header
  * authentication (its client certificate; X-Remote-User, X-Remote-Group and the
  * `agentguard.dev/initiator` and `agentguard.dev/traceparent` extras). The agent cannot set those
- * itself: the proxy drops any X-Remote-* header it sends. Listens on 127.0.0.1 only (plain HTTP on
- * loopback), so kubectl can use it through a kubeconfig.
+ * itself: the proxy drops any X-Remote-* header it sends. Listens on 127.0.0.1 only, over TLS (kubectl
+ * sends bearer tokens only over TLS), so kubectl can use it through a kubeconfig.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { request } from 'node:https';
+import { spawnSync } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
+import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -24,6 +25,7 @@ export class FrontProxy {
   private constructor(
     private readonly server: Server,
     private readonly plane: ControlPlane,
+    private readonly servingCa: string,
   ) {}
 
   /** Starts the proxy; every forwarded request carries `attribution()` as userInfo.extra. */
@@ -46,61 +48,78 @@ export class FrontProxy {
       }
       return identities.get(token);
     };
-    const server = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('end', () => {
-        void (async () => {
-          const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-          const user = token ? await authenticate(token) : undefined;
-          if (!user) {
-            res.writeHead(401, { 'Content-Type': 'application/json' });
-            res.end(
-              JSON.stringify({
-                kind: 'Status',
-                apiVersion: 'v1',
-                status: 'Failure',
-                message: 'Unauthorized',
-                reason: 'Unauthorized',
-                code: 401,
-              }),
+    // kubectl sends a bearer token only over TLS: the proxy serves HTTPS with its own certificate.
+    const serving = join(plane.dir, 'front-proxy-serving');
+    const made = spawnSync(
+      'sh',
+      [
+        '-c',
+        `mkdir -p "$1" && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$1/tls.key" -out "$1/tls.crt" 2>&1`,
+        'sh',
+        serving,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (made.status !== 0) throw new Error(`openssl: ${made.stdout}`);
+    const servingCa = readFileSync(join(serving, 'tls.crt'), 'utf8');
+    const server = createServer(
+      { cert: servingCa, key: readFileSync(join(serving, 'tls.key')) },
+      (req: IncomingMessage, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (d: Buffer) => chunks.push(d));
+        req.on('end', () => {
+          void (async () => {
+            const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+            const user = token ? await authenticate(token) : undefined;
+            if (!user) {
+              res.writeHead(401, { 'Content-Type': 'application/json' });
+              res.end(
+                JSON.stringify({
+                  kind: 'Status',
+                  apiVersion: 'v1',
+                  status: 'Failure',
+                  message: 'Unauthorized',
+                  reason: 'Unauthorized',
+                  code: 401,
+                }),
+              );
+              return;
+            }
+            const headers: Record<string, string | string[]> = {};
+            for (const [key, value] of Object.entries(req.headers)) {
+              if (value === undefined || /^(authorization|host|x-remote-.*|impersonate-.*)$/i.test(key))
+                continue;
+              headers[key] = value;
+            }
+            const { initiator, traceparent } = attribution();
+            headers['X-Remote-User'] = user.username;
+            headers['X-Remote-Uid'] = user.uid;
+            headers['X-Remote-Group'] = user.groups;
+            headers['X-Remote-Extra-agentguard.dev%2Finitiator'] = initiator;
+            headers['X-Remote-Extra-agentguard.dev%2Ftraceparent'] = traceparent;
+            const upstream = request(
+              new URL(req.url ?? '/', plane.server),
+              { method: req.method, headers, ...tls },
+              (answer) => {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+              },
             );
-            return;
-          }
-          const headers: Record<string, string | string[]> = {};
-          for (const [key, value] of Object.entries(req.headers)) {
-            if (value === undefined || /^(authorization|host|x-remote-.*|impersonate-.*)$/i.test(key))
-              continue;
-            headers[key] = value;
-          }
-          const { initiator, traceparent } = attribution();
-          headers['X-Remote-User'] = user.username;
-          headers['X-Remote-Uid'] = user.uid;
-          headers['X-Remote-Group'] = user.groups;
-          headers['X-Remote-Extra-agentguard.dev%2Finitiator'] = initiator;
-          headers['X-Remote-Extra-agentguard.dev%2Ftraceparent'] = traceparent;
-          const upstream = request(
-            new URL(req.url ?? '/', plane.server),
-            { method: req.method, headers, ...tls },
-            (answer) => {
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              answer.pipe(res);
-            },
-          );
-          upstream.on('error', (error) => {
-            res.writeHead(502);
-            res.end(error.message);
-          });
-          upstream.end(Buffer.concat(chunks));
-        })();
-      });
-    });
+            upstream.on('error', (error) => {
+              res.writeHead(502);
+              res.end(error.message);
+            });
+            upstream.end(Buffer.concat(chunks));
+          })();
+        });
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    return new FrontProxy(server, plane);
+    return new FrontProxy(server, plane, servingCa);
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   /** A kubeconfig that sends the agent's token to this proxy. */
@@ -111,7 +130,15 @@ export class FrontProxy {
       stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'via-proxy', cluster: { server: this.url } }],
+        clusters: [
+          {
+            name: 'via-proxy',
+            cluster: {
+              server: this.url,
+              'certificate-authority-data': Buffer.from(this.servingCa).toString('base64'),
+            },
+          },
+        ],
         users: [{ name, user: { token } }],
         contexts: [{ name: 'via-proxy', context: { cluster: 'via-proxy', user: name } }],
         'current-context': 'via-proxy',

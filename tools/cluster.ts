@@ -208,8 +208,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops processes in reverse start order: SIGTERM to each process group, SIGKILL after a grace period. */
-export async function stopProcesses(processes: readonly ProcessState[], graceMs = 5000): Promise<void> {
+/** Stops processes in reverse start order: SIGTERM to each process group, SIGKILL after a short grace period (the plane is throwaway: its data is deleted with it). */
+export async function stopProcesses(processes: readonly ProcessState[], graceMs = 2000): Promise<void> {
   for (const p of [...processes].reverse()) {
     if (!isOurs(p)) continue;
     killGroup(p.pid, 'SIGTERM');

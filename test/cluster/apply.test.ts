@@ -19,12 +19,13 @@ let dist: string;
 
 describe('dist/ in a real control plane', () => {
   let times: Record<string, number>;
+  let warnings: string[];
   beforeAll(() => {
     dist = synth();
     // A user's cluster has the namespaces the agents act in; agentguard creates only the agents' own.
     for (const ns of targetNamespaces)
       ok(plane().kubectl(['create', 'namespace', ns]), `create namespace ${ns}`);
-    times = applyDist(plane(), dist);
+    ({ times, warnings } = applyDist(plane(), dist));
     process.stdout.write(`applied dist/: ${JSON.stringify(times)} (ms)\n`);
   }, 240_000);
 
@@ -35,6 +36,8 @@ describe('dist/ in a real control plane', () => {
       'everything',
       'constraints enforced',
     ]);
+    // No warning either: every pod template passes the namespaces' PodSecurity "restricted" level.
+    expect(warnings).toEqual([]);
     // Every synthesized object is in the cluster, as written.
     const files = [
       ...fleet.spec.agents.map((a) => join(dist, 'agents', a.name, 'agent.yaml')),

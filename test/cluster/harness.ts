@@ -75,9 +75,12 @@ export function ok(run: KubectlResult, what: string): string {
 /**
  * Applies `dist/` in the README's order ("Gatekeeper policy pack"): the templates, then wait until
  * Gatekeeper has created every constraint CRD, then the whole tree; then wait until Gatekeeper
- * enforces every constraint. Returns how long each step took.
+ * enforces every constraint. Returns how long each step took and the API server's warnings.
  */
-export function applyDist(plane: ControlPlane, dist: string): Record<string, number> {
+export function applyDist(
+  plane: ControlPlane,
+  dist: string,
+): { times: Record<string, number>; warnings: string[] } {
   const times: Record<string, number> = {};
   const step = (name: string, fn: () => void) => {
     const started = Date.now();
@@ -99,9 +102,15 @@ export function applyDist(plane: ControlPlane, dist: string): Record<string, num
       'kubectl wait constrainttemplates',
     ),
   );
-  step('everything', () => ok(plane.kubectl(['apply', '-k', dist]), 'kubectl apply -k dist'));
+  const warnings: string[] = [];
+  step('everything', () => {
+    const run = plane.kubectl(['apply', '-k', dist]);
+    ok(run, 'kubectl apply -k dist');
+    // The API server's warnings, e.g. PodSecurity's "would violate PodSecurity" for a pod template.
+    warnings.push(...run.stderr.split('\n').filter((line) => /^Warning:/.test(line)));
+  });
   step('constraints enforced', () => waitForEnforcement(plane));
-  return times;
+  return { times, warnings };
 }
 
 /** Waits until Gatekeeper enforces every constraint at its current generation. */

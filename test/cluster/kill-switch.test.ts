@@ -106,6 +106,69 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
+interface KillRun {
+  status: number | null;
+  out: string;
+  kubernetesMs: number;
+  totalMs: number;
+}
+
+/**
+ * Runs the real kill script with a kubeconfig (the admin's, or the in-cluster runner's identity) and
+ * a Vault token carrying only the agent's operator policy; a kubectl wrapper records how long the
+ * Kubernetes steps take.
+ */
+function killScript(name: string, kubeconfig: string, vaultToken: string): KillRun {
+  const timing = join(work, `kubectl-${name}-${Date.now()}.times`);
+  const wrapper = join(work, 'kubectl-timed');
+  writeFileSync(
+    wrapper,
+    `#!/usr/bin/env bash\ns=$(date +%s%N)\n${JSON.stringify(toolPath('kubectl'))} "$@"\nrc=$?\necho $(( $(date +%s%N) - s )) >> "$KUBECTL_TIMES"\nexit $rc\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  const started = Date.now();
+  const run = spawnSync(
+    'bash',
+    [
+      join(dist, 'kill-switch', `kill-${name}.sh`),
+      '--by',
+      'oncall@shop.example',
+      '--reason',
+      "it's deleting prod",
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        KUBECTL: wrapper,
+        KUBECTL_TIMES: timing,
+        VAULT_ADDR: bao.address,
+        VAULT_TOKEN: vaultToken,
+      },
+    },
+  );
+  const totalMs = Date.now() - started;
+  const times = readFileSync(timing, 'utf8').trim().split('\n').map(Number);
+  return {
+    status: run.status,
+    out: `${run.stdout}${run.stderr}`,
+    kubernetesMs: times.reduce((a, b) => a + b, 0) / 1e6,
+    totalMs,
+  };
+}
+
+/** A Vault token with only the agent's kill-switch operator policy (README, "Vault stack"). */
+async function operatorToken(name: string): Promise<string> {
+  const op = await bao.root('POST', 'auth/token/create', {
+    policies: [`agentguard-kill-switch-${name}`],
+    no_default_policy: true,
+    ttl: '30m',
+  });
+  expect(op.status).toBe(200);
+  return op.body.auth.client_token as string;
+}
+
 describe('Vault Kubernetes auth against the real API server', () => {
   it('a real agent token logs in to its own mount only', async () => {
     const jwt = vaultJwt('release-bot');
@@ -136,61 +199,15 @@ describe('kill switch, emergency path: the real script against the real cluster'
   const bystander = 'batch-scaler';
   let apiToken: string;
   let bystanderToken: string;
-  let firstRun: { status: number | null; out: string; kubernetesMs: number; totalMs: number };
-
-  /** Runs the script with the admin kubeconfig; a kubectl wrapper records how long the Kubernetes steps take. */
-  function killScript(name: string): typeof firstRun {
-    const timing = join(work, `kubectl-${name}-${Date.now()}.times`);
-    const wrapper = join(work, 'kubectl-timed');
-    writeFileSync(
-      wrapper,
-      `#!/usr/bin/env bash\ns=$(date +%s%N)\n${JSON.stringify(toolPath('kubectl'))} "$@"\nrc=$?\necho $(( $(date +%s%N) - s )) >> "$KUBECTL_TIMES"\nexit $rc\n`,
-    );
-    chmodSync(wrapper, 0o755);
-    const started = Date.now();
-    const run = spawnSync(
-      'bash',
-      [
-        join(dist, 'kill-switch', `kill-${name}.sh`),
-        '--by',
-        'oncall@shop.example',
-        '--reason',
-        "it's deleting prod",
-      ],
-      {
-        encoding: 'utf8',
-        env: {
-          ...process.env,
-          KUBECONFIG: plane().kubeconfig,
-          KUBECTL: wrapper,
-          KUBECTL_TIMES: timing,
-          VAULT_ADDR: bao.address,
-          VAULT_TOKEN: operatorToken,
-        },
-      },
-    );
-    const totalMs = Date.now() - started;
-    const times = readFileSync(timing, 'utf8').trim().split('\n').map(Number);
-    return {
-      status: run.status,
-      out: `${run.stdout}${run.stderr}`,
-      kubernetesMs: times.reduce((a, b) => a + b, 0) / 1e6,
-      totalMs,
-    };
-  }
-  let operatorToken: string;
+  let firstRun: KillRun;
+  let vaultToken: string;
 
   beforeAll(async () => {
     apiToken = plane().token(agent(victim).namespace, victim);
     bystanderToken = plane().token(agent(bystander).namespace, bystander);
     expect(await statusAs(apiToken, '/apis/apps/v1/namespaces/shop/deployments')).toBe(200);
-    const op = await bao.root('POST', 'auth/token/create', {
-      policies: [`agentguard-kill-switch-${victim}`],
-      no_default_policy: true,
-      ttl: '30m',
-    });
-    operatorToken = op.body.auth.client_token;
-    firstRun = killScript(victim);
+    vaultToken = await operatorToken(victim);
+    firstRun = killScript(victim, plane().kubeconfig, vaultToken);
     process.stdout.write(
       `kill-${victim}.sh: Kubernetes steps (kubectl) ${Math.round(firstRun.kubernetesMs)} ms, whole script ${firstRun.totalMs} ms\n`,
     );
@@ -237,7 +254,7 @@ describe('kill switch, emergency path: the real script against the real cluster'
   });
 
   it('a second run still exits 0', () => {
-    const again = killScript(victim);
+    const again = killScript(victim, plane().kubeconfig, vaultToken);
     expect(again.out).toContain('all 7 steps succeeded.');
     expect(again.status).toBe(0);
   });
@@ -257,6 +274,110 @@ describe('kill switch, emergency path: the real script against the real cluster'
     expect(Object.keys(constraint.spec.parameters.agents).sort()).toEqual(
       [agentUsername(agent('capacity-report')), agentUsername(agent(victim))].sort(),
     );
+  });
+});
+
+describe("kill switch as the in-cluster runner runs it: the runner ServiceAccount's own RBAC suffices", () => {
+  const victim = 'cost-analyst';
+  let runner: string;
+  let run: KillRun;
+
+  beforeAll(async () => {
+    // A pod of the agent (created by the admin; no kubelet runs it), so the network cut patches one.
+    const a = agent(victim);
+    ok(
+      plane().kubectl(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `${victim}-pod`,
+            namespace: a.namespace,
+            labels: { 'agentguard.dev/agent': victim },
+          },
+          spec: {
+            serviceAccountName: victim,
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'agent',
+                image: a.image,
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                resources: {
+                  requests: { cpu: '100m', memory: '128Mi' },
+                  limits: { cpu: '500m', memory: '512Mi' },
+                },
+              },
+            ],
+          },
+        }),
+      }),
+      'agent pod',
+    );
+    const token = plane().token('agentguard-system', `kill-${victim}`);
+    runner = plane().kubeconfigFor(`kill-${victim}`, token);
+    run = killScript(victim, runner, await operatorToken(victim));
+  });
+
+  it('every step succeeds as kill-<agent> in agentguard-system, Vault included', () => {
+    expect(
+      ok(
+        plane().kubectl([
+          'get',
+          'pod',
+          `${victim}-pod`,
+          '-n',
+          agent(victim).namespace,
+          '-o',
+          "jsonpath={.metadata.labels['agentguard\\.dev/kill-switch']}",
+        ]),
+        'get',
+      ),
+    ).toBe('engaged');
+    expect(run.out).toContain('all 7 steps succeeded.');
+    expect(run.status).toBe(0);
+    for (const t of agent(victim).targets) {
+      expect(
+        plane().kubectl(['get', 'rolebinding', `agentguard-${victim}`, '-n', t.namespace]).status,
+      ).not.toBe(0);
+    }
+    expect(
+      ok(
+        plane().kubectl([
+          'get',
+          'deployment',
+          victim,
+          '-n',
+          agent(victim).namespace,
+          '-o',
+          'jsonpath={.spec.replicas}',
+        ]),
+        'get',
+      ),
+    ).toBe('0');
+  });
+
+  it("the runner's identity can stop only its own agent", () => {
+    const other = agent('batch-scaler');
+    for (const args of [
+      ['delete', 'rolebinding', 'agentguard-batch-scaler', '-n', 'batch'],
+      ['delete', 'serviceaccount', other.name, '-n', other.namespace],
+      ['scale', 'deployment', 'release-bot', '-n', 'agents-release', '--replicas=0'],
+      ['get', 'secrets', '-n', agent(victim).namespace],
+    ]) {
+      const denied = plane().kubectl(args, { kubeconfig: runner });
+      expect(denied.status).not.toBe(0);
+      expect(denied.stderr).toContain(`User "system:serviceaccount:agentguard-system:kill-${victim}" cannot`);
+    }
   });
 });
 

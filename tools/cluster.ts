@@ -490,15 +490,6 @@ export class ControlPlane {
     }
   }
 
-  /** Reconnects to a plane started earlier (by `cluster up`), from its state folder. */
-  static attach(dir: string): ControlPlane | undefined {
-    const state = readState(resolve(dir));
-    if (!state) return undefined;
-    return new ControlPlane(state, [...state.processes], () =>
-      readFileSync(join(state.dir, 'apiserver-certs', 'apiserver.crt'), 'utf8'),
-    );
-  }
-
   /** Stops every process this plane started (SIGTERM, then SIGKILL), removes state.json; safe to call twice. */
   async stop(): Promise<void> {
     if (!this.stopped) {

@@ -498,3 +498,72 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
     );
   });
 });
+
+describe('kill switch of a CronJob agent as its runner, with one of its Jobs running', () => {
+  const victim = 'batch-scaler';
+  let run: KillRun;
+
+  beforeAll(async () => {
+    const a = agent(victim);
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: `${victim}-29000000`,
+        namespace: a.namespace,
+        labels: { 'agentguard.dev/agent': victim },
+      },
+      spec: {
+        template: {
+          metadata: { labels: { 'agentguard.dev/agent': victim } },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: victim,
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'agent',
+                image: a.image,
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                resources: {
+                  requests: { cpu: '100m', memory: '128Mi' },
+                  limits: { cpu: '500m', memory: '512Mi' },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    ok(plane().kubectl(['create', '-f', '-'], { input: JSON.stringify(job) }), 'job');
+    const runner = plane().kubeconfigFor(
+      `kill-${victim}`,
+      plane().token('agentguard-system', `kill-${victim}`),
+    );
+    run = killScript(victim, runner, await operatorToken(victim));
+  });
+
+  it('suspends the CronJob and its running Job; every step succeeds', () => {
+    expect(run.out).toContain('all 7 steps succeeded.');
+    expect(run.status).toBe(0);
+    const ns = agent(victim).namespace;
+    expect(
+      ok(plane().kubectl(['get', 'cronjob', victim, '-n', ns, '-o', 'jsonpath={.spec.suspend}']), 'get'),
+    ).toBe('true');
+    expect(
+      ok(
+        plane().kubectl(['get', 'job', `${victim}-29000000`, '-n', ns, '-o', 'jsonpath={.spec.suspend}']),
+        'get',
+      ),
+    ).toBe('true');
+  });
+});

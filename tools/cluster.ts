@@ -157,6 +157,8 @@ export interface StartOptions {
   readonly log?: (line: string) => void;
   /** Overall startup deadline; on timeout everything started is stopped. Default 120 s. */
   readonly timeoutMs?: number;
+  /** An audit policy file (`audit.k8s.io/v1`, e.g. agentguard's `dist/audit/audit-policy.yaml`); the log goes to `audit.log` in `dir`, JSON lines. */
+  readonly auditPolicy?: string;
 }
 
 export interface KubectlResult {
@@ -416,6 +418,13 @@ export class ControlPlane {
         '--requestheader-extra-headers-prefix=X-Remote-Extra-',
         '--profiling=false',
         '--v=0',
+        ...(options.auditPolicy
+          ? [
+              `--audit-policy-file=${resolve(options.auditPolicy)}`,
+              `--audit-log-path=${join(dir, 'audit.log')}`,
+              '--audit-log-format=json',
+            ]
+          : []),
       ]);
       await waitFor('kube-apiserver', apiserver, async () => {
         if (!existsSync(join(certDir, 'apiserver.crt'))) return false;

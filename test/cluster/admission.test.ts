@@ -9,13 +9,17 @@
  * is the first line). Those cases add "drift": a hand-made Role and RoleBinding granting what the
  * fleet does not, as a mistaken or restored binding would, to prove admission holds on its own.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadFleetFile } from '../../lib';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { FrontProxy } from './front-proxy';
 import { applyDist, ok, synth, useControlPlane } from './harness';
 
-const plane = useControlPlane();
+// Synthesized before the plane starts: its audit policy is an API server flag.
+const dist = synth();
+const plane = useControlPlane({ auditPolicy: () => join(dist, 'audit', 'audit-policy.yaml') });
 const fleet = loadFleetFile(EXAMPLE_FLEET);
 const agent = (name: string) => {
   const found = fleet.spec.agents.find((a) => a.name === name);
@@ -63,7 +67,6 @@ const RELEASE = 'release-manager-bob@shop.example';
 const PLATFORM = 'platform-team@shop.example';
 
 beforeAll(async () => {
-  const dist = synth();
   for (const ns of ['batch', 'payments', 'shop']) ok(plane().kubectl(['create', 'namespace', ns]), ns);
   applyDist(plane(), dist);
   const admin = (yaml: string) => ok(plane().kubectl(['apply', '-f', '-'], { input: yaml }), 'admin apply');
@@ -364,6 +367,47 @@ describe('admission through the real webhook, as the agents', () => {
       },
     });
     expect(policyIds(as('batch-scaler', ['create', '-f', '-'], deploy))).toEqual(['AG401']);
+  });
+
+  it("the API server's audit log, with agentguard's audit policy, records every agent request in full, allowed or denied", async () => {
+    interface AuditEvent {
+      level: string;
+      stage: string;
+      verb: string;
+      user: { username: string; extra?: Record<string, string[]> };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+      responseStatus?: { code?: number };
+      requestObject?: unknown;
+    }
+    const user = 'system:serviceaccount:agents-release:release-bot';
+    const events = () =>
+      readFileSync(join(plane().dir, 'audit.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .filter(
+          (e) => e.user.username === user && e.stage === 'ResponseComplete' && e.objectRef?.name === 'web',
+        );
+    // The audit log is written asynchronously (batched); give it a moment.
+    const deadline = Date.now() + 10_000;
+    while (events().filter((e) => e.verb === 'patch').length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    const patches = events().filter((e) => e.verb === 'patch' && e.objectRef?.resource === 'deployments');
+    expect(patches.every((e) => e.level === 'RequestResponse' && e.requestObject !== undefined)).toBe(true);
+    expect(patches.map((e) => e.responseStatus?.code)).toEqual(expect.arrayContaining([200, 403]));
+    // kubectl scale through the proxy: the subresource, with the proxy's attribution in the user's extra.
+    const scales = events().filter((e) => e.verb === 'patch' && e.objectRef?.subresource === 'scale');
+    // Agent tokens carry extras of their own (credential id); the proxy adds the attribution.
+    const viaTheProxy = scales.filter((e) => e.user.extra?.['agentguard.dev/initiator'] !== undefined);
+    expect(viaTheProxy.map((e) => e.responseStatus?.code)).toEqual(expect.arrayContaining([200, 200, 403]));
+    for (const e of viaTheProxy) {
+      expect(e.user.extra?.['agentguard.dev/initiator']).toEqual([RELEASE]);
+      expect(e.user.extra?.['agentguard.dev/traceparent']?.[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    }
+    // The one sent without the proxy carries no attribution, and was refused (AG301).
+    const direct = scales.filter((e) => e.user.extra?.['agentguard.dev/initiator'] === undefined);
+    expect(direct.length).toBeGreaterThan(0);
+    expect(direct.every((e) => e.responseStatus?.code === 403)).toBe(true);
   });
 });
 

@@ -16,13 +16,14 @@ import { BIN, EXAMPLE_FLEET } from '../support/cli';
 export const STARTUP_TIMEOUT_MS = 240_000;
 
 /** Starts a control plane before the file's tests and stops it after them, whatever happens. */
-export function useControlPlane(): () => ControlPlane {
+export function useControlPlane(options: { auditPolicy?: () => string } = {}): () => ControlPlane {
   let plane: ControlPlane | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentguard-cluster-'));
     const started = Date.now();
     plane = await ControlPlane.start({
+      auditPolicy: options.auditPolicy?.(),
       dir: join(dir, 'plane'),
       tiedToProcess: true,
       timeoutMs: STARTUP_TIMEOUT_MS - 10_000,

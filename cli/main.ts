@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { FleetValidationError, UnreadableFileError } from '../lib/fleet/errors';
 import { checkCommand } from './check';
 import { delegateCommand, keysCommand } from './delegate';
+import { clusterCommand } from './cluster';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
 import { reportCommand } from './report';
@@ -25,6 +26,7 @@ export function program(): Command {
   doctorCommand(cli);
   delegateCommand(cli);
   keysCommand(cli);
+  clusterCommand(cli);
   return cli;
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { formatTable } from '../lib/text-table';
 import {
   crdSchemaDir,
+  gatekeeperManifestDir,
   kubernetesSchemaDir,
   readSchemaStamp,
   SCHEMA_STAMPS,
@@ -33,6 +34,7 @@ export function doctor(): { lines: string[]; ok: boolean } {
       join(crdSchemaDir(), 'templates.gatekeeper.sh'),
       SCHEMA_STAMPS.constraintTemplate,
     ],
+    ['Gatekeeper CRDs', gatekeeperManifestDir(), SCHEMA_STAMPS.gatekeeperCrds],
   ];
   for (const [label, dir, pinned] of schemaSets) {
     const found = readSchemaStamp(dir);

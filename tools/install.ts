@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -23,12 +24,15 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { GATEKEEPER_CRDS_FILE, gatekeeperCrdsAndNamespace } from './cluster';
 import {
   binDir,
   cacheDir,
   CRD_SCHEMAS,
   crdSchemaDir,
   type CrdPin,
+  gatekeeperManifestDir,
+  goPin,
   kubernetesSchemaDir,
   probeVersion,
   QUIET_ENV,
@@ -38,7 +42,9 @@ import {
   stampPath,
   toolsDir,
   TOOLS,
+  toolSpec,
   toolStatus,
+  versionFits,
   versions,
   type ToolName,
   type ToolSpec,
@@ -118,6 +124,28 @@ function goModuleDir(module: string, version: string): string {
   return info.Dir;
 }
 
+/**
+ * Copies a downloaded module to `into` and rewrites the go.mod `replace` directives that point at
+ * local folders (monorepo siblings the module zip does not contain): `drop` removes them, so the
+ * versions go.mod requires are used; a version (`v0.34.4`) points each at its own published module.
+ */
+export function rewriteLocalReplaces(moduleDir: string, into: string, rule: string): string[] {
+  cpSync(moduleDir, into, { recursive: true });
+  run('chmod', ['-R', 'u+w', into]);
+  const mod = JSON.parse(run('go', ['mod', 'edit', '-json'], { cwd: into })) as {
+    Replace?: Array<{ Old: { Path: string; Version?: string }; New: { Path: string; Version?: string } }>;
+  };
+  const local = (mod.Replace ?? []).filter((r) => !r.New.Version && /^\.\.?\//.test(r.New.Path));
+  if (local.length === 0)
+    throw new StepError(`${moduleDir}/go.mod has no local replace directives to rewrite`);
+  const edits = local.map((r) => {
+    const old = r.Old.Version ? `${r.Old.Path}@${r.Old.Version}` : r.Old.Path;
+    return rule === 'drop' ? `-dropreplace=${old}` : `-replace=${old}=${r.Old.Path}@${rule}`;
+  });
+  run('go', ['mod', 'edit', ...edits], { cwd: into });
+  return local.map((r) => r.Old.Path);
+}
+
 /** Moves a verified binary into `.tools/bin` in one rename, so it never appears half-written. */
 function placeBinary(name: ToolName, built: string): void {
   mkdirSync(binDir(), { recursive: true });
@@ -138,20 +166,36 @@ function verify(spec: ToolSpec, binary: string): void {
  * included) governs the build; `go install pkg@version` refuses modules with replace directives.
  */
 async function buildGoTool(spec: ToolSpec): Promise<void> {
-  const pin = versions.go[spec.name as keyof typeof versions.go];
+  const pin = goPin(spec.name);
+  if (!pin) throw new StepError(`${spec.name} is not a Go tool in versions.json`);
   say(`${spec.name} ${spec.version}: downloading ${pin.module}@${pin.moduleVersion}`);
-  const dir = goModuleDir(pin.module, pin.moduleVersion);
+  const downloaded = goModuleDir(pin.module, pin.moduleVersion);
   const work = scratch(spec.name);
   try {
     const out = join(work, spec.name);
     // Release builds stamp their version at link time; versions.json says how for each tool.
+    const [major, minor] = spec.version.split('.');
     const ldflags = [
       '-s',
       '-w',
-      ...pin.ldflags.map((flag) => flag.replaceAll('{version}', spec.version)),
+      ...pin.ldflags.map((flag) =>
+        flag.replaceAll('{version}', spec.version).replaceAll('{major}', major).replaceAll('{minor}', minor),
+      ),
     ].join(' ');
+    let dir = downloaded;
+    let env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CGO_ENABLED: '0',
+      GOFLAGS: '-mod=readonly -buildvcs=false',
+    };
+    if (pin.localReplaces) {
+      dir = join(work, 'module');
+      say(`${spec.name} ${spec.version}: copying the module to rewrite its local replace directives`);
+      rewriteLocalReplaces(downloaded, dir, pin.localReplaces);
+      // The edited go.mod needs go.sum entries for what it now requires; a go.work would override it.
+      env = { ...env, GOWORK: 'off', GOFLAGS: '-mod=mod -buildvcs=false' };
+    }
     say(`${spec.name} ${spec.version}: building from source (a first build takes minutes)`);
-    const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' };
     await runWithProgress(
       spec.name,
       'go',
@@ -281,8 +325,12 @@ async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'cached'
     );
   }
   const system = onPath(spec);
-  if (system?.version === spec.version) {
-    say(`${spec.name} ${spec.version}: found on PATH at ${system.path}; using it as is`);
+  if (system && versionFits(spec, system.version)) {
+    say(
+      system.version === spec.version
+        ? `${spec.name} ${spec.version}: found on PATH at ${system.path}; using it as is`
+        : `${spec.name}: ${system.path} on PATH is ${system.version}, within the supported skew of ${spec.pathSkew?.of} ${spec.pathSkew ? toolSpec(spec.pathSkew.of).version : ''}; using it as is`,
+    );
     mkdirSync(binDir(), { recursive: true });
     rmSync(status.path, { force: true });
     symlinkSync(system.path, status.path);
@@ -290,7 +338,7 @@ async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'cached'
   }
   if (system) {
     say(
-      `${spec.name}: ${system.path} on PATH is ${system.version ?? 'of unknown version'}, pinned ${spec.version}: installing the pinned one into ${binDir()}`,
+      `${spec.name}: ${system.path} on PATH is ${system.version ?? 'of unknown version'}, pinned ${spec.version}${spec.pathSkew ? ` (or within ${spec.pathSkew.minors} minor of ${spec.pathSkew.of} ${toolSpec(spec.pathSkew.of).version})` : ''}: installing the pinned one into ${binDir()}`,
     );
   }
   const cached = cachedBinary(spec);
@@ -299,8 +347,10 @@ async function installTool(spec: ToolSpec): Promise<'kept' | 'linked' | 'cached'
     copyTool(spec, dirname(cached), binDir());
     return 'cached';
   }
+  const buildStarted = Date.now();
   if (spec.name === 'bao') await installBao(spec);
   else await buildGoTool(spec);
+  say(`${spec.name} ${spec.version}: built in ${Math.round((Date.now() - buildStarted) / 1000)} s`);
   saveToCache(spec);
   return 'built';
 }
@@ -454,6 +504,20 @@ function installCrdSchema(name: keyof typeof CRD_SCHEMAS): 'kept' | 'built' {
   });
 }
 
+/** Gatekeeper's CRDs and Namespace from its module's deploy/gatekeeper.yaml, for the local control plane. */
+function installGatekeeperManifests(): 'kept' | 'built' {
+  const pin = versions.manifests.gatekeeper;
+  return installSchemaSet(
+    gatekeeperManifestDir(),
+    SCHEMA_STAMPS.gatekeeperCrds,
+    'Gatekeeper CRDs',
+    (staged) => {
+      const deploy = readFileSync(join(goModuleDir(pin.module, pin.moduleVersion), pin.file), 'utf8');
+      writeFileSync(join(staged, GATEKEEPER_CRDS_FILE), gatekeeperCrdsAndNamespace(deploy));
+    },
+  );
+}
+
 export async function install(only: readonly string[]): Promise<number> {
   const started = Date.now();
   const unknown = only.filter((n) => !TOOLS.some((t) => t.name === n) && n !== 'schemas');
@@ -478,13 +542,15 @@ export async function install(only: readonly string[]): Promise<number> {
       say(`FAILED ${spec.name} ${spec.version}: ${(err as Error).message}`);
     }
   }
-  if (wanted('schemas')) {
-    for (const [label, step] of [
-      ['kubernetes schemas', installKubernetesSchemas],
-      ['ConstraintTemplate schema', () => installCrdSchema('constraintTemplate')],
-      ['Argo CD Application schema', () => installCrdSchema('argoApplication')],
-      ['Flux Kustomization schema', () => installCrdSchema('fluxKustomization')],
-    ] as const) {
+  // Data sets, each installed with `schemas` or with the tool that needs it.
+  for (const [label, step, wantedWith] of [
+    ['kubernetes schemas', installKubernetesSchemas, 'schemas'],
+    ['ConstraintTemplate schema', () => installCrdSchema('constraintTemplate'), 'schemas'],
+    ['Argo CD Application schema', () => installCrdSchema('argoApplication'), 'schemas'],
+    ['Flux Kustomization schema', () => installCrdSchema('fluxKustomization'), 'schemas'],
+    ['Gatekeeper CRDs', installGatekeeperManifests, 'gatekeeper-manager'],
+  ] as const) {
+    if (wanted('schemas') || wanted(wantedWith)) {
       try {
         if (step() === 'built') changed.push(label);
       } catch (err) {

@@ -56,7 +56,11 @@ export const SCHEMA_STAMPS = {
   constraintTemplate: crdStamp(versions.schemas.constraintTemplate),
   argoApplication: crdStamp(versions.schemas.argoApplication),
   fluxKustomization: crdStamp(versions.schemas.fluxKustomization),
+  gatekeeperCrds: `${versions.manifests.gatekeeper.module}@${versions.manifests.gatekeeper.moduleVersion} ${versions.manifests.gatekeeper.file} CRDs and Namespace`,
 } as const;
+
+/** Gatekeeper's CRDs and Namespace for the local control plane (tools/cluster.ts). */
+export const gatekeeperManifestDir = (): string => join(toolsDir(), 'gatekeeper');
 
 /** Marker a schema folder gets once it is complete; it holds the folder's SCHEMA_STAMPS entry. */
 export const SCHEMA_COMPLETE = '.complete';
@@ -73,6 +77,11 @@ export interface ToolSpec {
   readonly version: string;
   /** Arguments that print the version, and the pattern that captures it. Absent: a stamp file is used. */
   readonly versionProbe?: { readonly args: readonly string[]; readonly pattern: RegExp };
+  /**
+   * Another version that is good enough for a binary found on PATH: within `minors` minor versions of
+   * the tool `of` (kubectl: Kubernetes' version skew policy against kube-apiserver). Absent: exact only.
+   */
+  readonly pathSkew?: { readonly of: ToolName; readonly minors: number };
 }
 
 const PROBES: Readonly<Record<ToolName, ToolSpec['versionProbe']>> = {
@@ -83,14 +92,65 @@ const PROBES: Readonly<Record<ToolName, ToolSpec['versionProbe']>> = {
   'kube-linter': { args: ['version'], pattern: /^v?(\S+)/ },
   tofu: { args: ['version'], pattern: /^OpenTofu v(\S+)/m },
   bao: { args: ['version'], pattern: /^OpenBao v(\S+)/m },
-  // A provider plugin has no version command; the installer writes a stamp beside it.
+  etcd: { args: ['--version'], pattern: /^etcd Version: v?(\S+)/m },
+  'kube-apiserver': { args: ['--version'], pattern: /^Kubernetes v(\S+)/m },
+  kubectl: { args: ['version', '--client'], pattern: /^Client Version: v(\S+)/m },
+  // A provider plugin and Gatekeeper's manager have no version command; the installer writes a stamp.
   'terraform-provider-vault': undefined,
+  'gatekeeper-manager': undefined,
 };
+
+/** How a Go tool is pinned in versions.json. */
+export interface GoPin {
+  readonly version: string;
+  readonly module: string;
+  readonly moduleVersion: string;
+  readonly package: string;
+  /** `-X` flags stamping the version; `{version}`, `{major}` and `{minor}` are filled in. */
+  readonly ldflags: readonly string[];
+  /**
+   * What to do with go.mod `replace` directives that point at local folders, which a module
+   * downloaded alone lacks: `drop` them, or point each at its own module at this version.
+   */
+  readonly localReplaces?: string;
+  readonly pathSkew?: { readonly of: string; readonly minors: number };
+}
+
+export const goPin = (name: ToolName): GoPin | undefined =>
+  (versions.go as Readonly<Record<string, GoPin>>)[name];
 
 export const TOOLS: readonly ToolSpec[] = [
   ...Object.entries(versions.go).map(([name, v]) => ({ name: name as ToolName, version: v.version })),
   ...Object.entries(versions.pypi).map(([name, v]) => ({ name: name as ToolName, version: v.version })),
-].map((t) => ({ ...t, versionProbe: PROBES[t.name] }));
+].map((t) => {
+  const skew = goPin(t.name)?.pathSkew;
+  return {
+    ...t,
+    versionProbe: PROBES[t.name],
+    ...(skew ? { pathSkew: { of: skew.of as ToolName, minors: skew.minors } } : {}),
+  };
+});
+
+/** `[major, minor]` of a version string such as `1.34.4` or `1.32.4-dispatcher`. */
+function majorMinor(version: string): [number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/** Whether a found version will do: the pinned one, or one within the tool's allowed skew. */
+export function versionFits(spec: ToolSpec, found: string | undefined): boolean {
+  if (found === undefined) return false;
+  if (found === spec.version) return true;
+  if (!spec.pathSkew) return false;
+  const have = majorMinor(found);
+  const want = majorMinor(toolSpec(spec.pathSkew.of).version);
+  return (
+    have !== undefined &&
+    want !== undefined &&
+    have[0] === want[0] &&
+    Math.abs(have[1] - want[1]) <= spec.pathSkew.minors
+  );
+}
 
 export function toolSpec(name: ToolName): ToolSpec {
   const spec = TOOLS.find((t) => t.name === name);
@@ -142,7 +202,7 @@ export function toolStatus(spec: ToolSpec): ToolStatus {
   if (!existsSync(path)) return { spec, path, state: 'missing' };
   const found = probeVersion(spec, path);
   const realPath = realpathSync(path);
-  return { spec, path, realPath, found, state: found === spec.version ? 'ok' : 'wrong-version' };
+  return { spec, path, realPath, found, state: versionFits(spec, found) ? 'ok' : 'wrong-version' };
 }
 
 export { versions };

@@ -25,7 +25,20 @@ operation := input.review.operation
 
 mutating_operations := {"CREATE", "UPDATE", "DELETE"}
 
-is_mutation if operation in mutating_operations
+# Questions an identity asks about itself (`kubectl auth can-i`, `kubectl auth whoami`): CREATE
+# requests the API server answers and stores nowhere. They change nothing, so they count as reads;
+# counting them as writes would refuse every agent the question of what it may do. Matched by the
+# routed resource, which a request body cannot claim.
+self_reviews := {
+	"selfsubjectaccessreviews.authorization.k8s.io",
+	"selfsubjectrulesreviews.authorization.k8s.io",
+	"selfsubjectreviews.authentication.k8s.io",
+}
+
+is_mutation if {
+	operation in mutating_operations
+	not resource_key in self_reviews
+}
 
 # The object the request writes: the new object, or the old one on DELETE (whose object is null).
 subject := input.review.object if is_object(input.review.object)

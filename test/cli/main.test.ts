@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { agentguard } from '../support/cli';
 
-const COMMANDS = ['synth', 'check', 'report', 'doctor'];
+const COMMANDS = ['synth', 'check', 'report', 'doctor', 'cluster'];
 
 describe('agentguard', () => {
   it('lists every command in --help and exits 0', () => {

@@ -3,7 +3,7 @@
  * `npm test` before jest started; these tests prove reruns are no-ops, PATH tools are reused, wrong
  * versions are reported and failures leave nothing that looks installed.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   statSync,
   symlinkSync,
@@ -18,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { rewriteLocalReplaces } from '../../tools/install';
 import { binDir, cacheDir, REPO_ROOT, TOOLS, toolsDir } from '../../tools/toolchain';
 
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -117,6 +119,82 @@ describe('installer', () => {
     expect(doctor.out).toMatch(/^terraform-provider-vault\s+5\.9\.0\s+5\.9\.0\s+ok\s/m);
   });
 
+  it('uses a kubectl on PATH within one minor of kube-apiserver (the skew policy), and builds past it', () => {
+    for (const [found, fits] of [
+      ['v1.35.0', true],
+      ['v1.33.7', true],
+      ['v1.32.4-dispatcher', false],
+    ] as const) {
+      const tools = mkdtempSync(join(tmpdir(), 'agentguard-tools-'));
+      const userBin = join(tools, 'user-bin');
+      fakeTool(userBin, 'kubectl', `Client Version: ${found}`);
+      // No Go on this PATH: a build is attempted only when the PATH kubectl does not fit, and fails.
+      const run = runScript('install.ts', ['kubectl'], {
+        AGENTGUARD_TOOLS_DIR: join(tools, 'project'),
+        AGENTGUARD_CACHE_DIR: join(tools, 'empty-cache'),
+        PATH: `${userBin}:${dirname(process.execPath)}:/bin`,
+      });
+      if (fits) {
+        expect(run.out).toContain(`within the supported skew of kube-apiserver 1.34.4; using it as is`);
+        expect(run.status).toBe(0);
+        expect(readlinkSync(join(tools, 'project', 'bin', 'kubectl'))).toBe(join(userBin, 'kubectl'));
+        const doctor = runScript('doctor.ts', [], { AGENTGUARD_TOOLS_DIR: join(tools, 'project') });
+        expect(doctor.out).toMatch(
+          new RegExp(`^kubectl\\s+1\\.34\\.4\\s+${found.slice(1).replace(/\./g, '\\.')}\\s+ok\\s`, 'm'),
+        );
+      } else {
+        expect(run.out).toContain('(or within 1 minor of kube-apiserver 1.34.4): installing the pinned one');
+        expect(run.out).toContain('FAILED kubectl 1.34.4: Go is not installed');
+        expect(run.status).toBe(1);
+      }
+    }
+  });
+
+  it('rewrites local replace directives as versions.json says: dropped, or pinned to a published version', () => {
+    const work = mkdtempSync(join(tmpdir(), 'agentguard-gomod-'));
+    const module = join(work, 'module');
+    mkdirSync(module);
+    writeFileSync(
+      join(module, 'go.mod'),
+      [
+        'module example.com/tool',
+        'go 1.24',
+        'require (',
+        '\texample.com/api v0.0.0',
+        '\texample.com/remote v1.2.0',
+        ')',
+        'replace (',
+        '\texample.com/api => ./staging/api',
+        '\texample.com/sibling => ../sibling',
+        '\texample.com/remote => example.com/fork v1.2.1',
+        ')',
+        '',
+      ].join('\n'),
+    );
+    const edit = (rule: string) => {
+      const into = join(work, rule);
+      const changed = rewriteLocalReplaces(module, into, rule);
+      const replaces = JSON.parse(
+        execFileSync('go', ['mod', 'edit', '-json'], { cwd: into, encoding: 'utf8' }),
+      ).Replace as Array<{ Old: { Path: string }; New: { Path: string; Version?: string } }>;
+      return {
+        changed,
+        replaces: replaces.map((r) => `${r.Old.Path} => ${r.New.Path} ${r.New.Version ?? ''}`.trim()),
+      };
+    };
+    expect(edit('drop')).toEqual({
+      changed: ['example.com/api', 'example.com/sibling'],
+      replaces: ['example.com/remote => example.com/fork v1.2.1'],
+    });
+    expect(edit('v0.34.4').replaces.sort()).toEqual([
+      'example.com/api => example.com/api v0.34.4',
+      'example.com/remote => example.com/fork v1.2.1',
+      'example.com/sibling => example.com/sibling v0.34.4',
+    ]);
+    // The downloaded module itself is never edited.
+    expect(readFileSync(join(module, 'go.mod'), 'utf8')).toContain('example.com/api => ./staging/api');
+  });
+
   it('rejects an unknown tool name with exit 2', () => {
     const run = runScript('install.ts', ['opaa']);
     expect(run.status).toBe(2);
@@ -138,6 +216,7 @@ describe('doctor', () => {
     }
     expect(run.out).toMatch(/^kubernetes 1\.28\.0 schemas .* ok /m);
     expect(run.out).toMatch(/^ConstraintTemplate schema .* ok /m);
+    expect(run.out).toMatch(/^Gatekeeper CRDs .*deploy\/gatekeeper\.yaml CRDs and Namespace .* ok /m);
   });
 
   it('reports a wrong version and a missing tool, and exits 1', () => {

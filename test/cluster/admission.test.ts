@@ -1,0 +1,518 @@
+/**
+ * Admission through the real Gatekeeper webhook, as the agents' real identities (their own
+ * ServiceAccount tokens from TokenRequest), against the example fleet's `dist/`: for each policy
+ * AG101–AG701 one request allowed and one denied, asserting the exact policy IDs in the API
+ * server's answer. DELETE and `kubectl scale` carry no annotations, so their attribution comes from
+ * an authenticating proxy (request-header authentication, `front-proxy.ts`), as the README says.
+ *
+ * Some denials need a request that RBAC lets through, which agentguard's own RBAC never does (RBAC
+ * is the first line). Those cases add "drift": a hand-made Role and RoleBinding granting what the
+ * fleet does not, as a mistaken or restored binding would, to prove admission holds on its own.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadFleetFile } from '../../lib';
+import type { KubectlResult } from '../../tools/cluster';
+import { EXAMPLE_FLEET } from '../support/cli';
+import { FrontProxy } from './front-proxy';
+import { applyDist, ok, synth, useControlPlane } from './harness';
+
+// Synthesized before the plane starts: its audit policy is an API server flag.
+const dist = synth();
+const plane = useControlPlane({ auditPolicy: () => join(dist, 'audit', 'audit-policy.yaml') });
+const fleet = loadFleetFile(EXAMPLE_FLEET);
+const agent = (name: string) => {
+  const found = fleet.spec.agents.find((a) => a.name === name);
+  if (!found) throw new Error(`no agent ${name} in the example fleet`);
+  return found;
+};
+const tokens: Record<string, string> = {};
+let proxy: FrontProxy;
+let traceCounter = 0;
+/** A fresh, valid W3C traceparent each time (AG301 refuses a replayed one on UPDATE). */
+const traceparent = () => {
+  traceCounter++;
+  return `00-${traceCounter.toString(16).padStart(32, 'a')}-${traceCounter.toString(16).padStart(16, 'b')}-01`;
+};
+let proxied = { initiator: 'release-manager-bob@shop.example', traceparent: traceparent() };
+
+/** The AG policy IDs in a refusal, sorted; [] when the request went through. */
+function policyIds(run: KubectlResult): string[] {
+  if (run.status === 0) return [];
+  const ids = [...new Set([...run.stderr.matchAll(/\[(AG\d{3})\]/g)].map((m) => m[1]))].sort();
+  if (ids.length === 0)
+    throw new Error(`refused, but not by the policy pack (exit ${run.status}):\n${run.stderr}`);
+  expect(run.stderr).toContain('admission webhook "validation.gatekeeper.sh" denied the request');
+  return ids;
+}
+
+const as = (name: string, args: string[], input?: string) =>
+  plane().kubectl(args, { token: tokens[name], input });
+const viaProxy = (name: string, args: string[], initiator: string) => {
+  proxied = { initiator, traceparent: traceparent() };
+  return plane().kubectlAsync(args, { kubeconfig: proxy.kubeconfig(name, tokens[name]) });
+};
+const annotate = (initiator: string) => ({
+  'agentguard.dev/initiator': initiator,
+  'agentguard.dev/traceparent': traceparent(),
+});
+const patch = (initiator: string | undefined, spec?: object, data?: object) =>
+  JSON.stringify({
+    metadata: initiator ? { annotations: annotate(initiator) } : { labels: { touched: 'yes' } },
+    ...(spec ? { spec } : {}),
+    ...(data ? { data } : {}),
+  });
+
+const RELEASE = 'release-manager-bob@shop.example';
+const PLATFORM = 'platform-team@shop.example';
+
+beforeAll(async () => {
+  for (const ns of ['batch', 'payments', 'shop']) ok(plane().kubectl(['create', 'namespace', ns]), ns);
+  applyDist(plane(), dist);
+  const admin = (yaml: string) => ok(plane().kubectl(['apply', '-f', '-'], { input: yaml }), 'admin apply');
+  admin(FIXTURES);
+  for (const a of fleet.spec.agents) tokens[a.name] = plane().token(a.namespace, a.name);
+  proxy = await FrontProxy.start(plane(), () => proxied);
+}, 240_000);
+
+afterAll(async () => {
+  await proxy?.close();
+});
+
+describe('admission through the real webhook, as the agents', () => {
+  it('AG301 attribution: an unannotated update is denied; an attributed one is allowed', () => {
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'deployment',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(undefined),
+        ]),
+      ),
+    ).toEqual(['AG301']);
+    expect(
+      policyIds(
+        as('release-bot', ['patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', patch(RELEASE)]),
+      ),
+    ).toEqual([]);
+    // An initiator the fleet does not list for this agent.
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'deployment',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch('mallory@evil.example'),
+        ]),
+      ),
+    ).toEqual(['AG301']);
+  });
+
+  it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', async () => {
+    const cap = agent('release-bot').limits.maxReplicas;
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'deployment',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, { replicas: cap + 3 }),
+        ]),
+      ),
+    ).toEqual(['AG401']);
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'deployment',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, { replicas: cap - 1 }),
+        ]),
+      ),
+    ).toEqual([]);
+    // kubectl scale sends an autoscaling/v1 Scale: no annotations, so attribution must come from the proxy.
+    expect(
+      policyIds(as('release-bot', ['scale', 'deployment', 'web', '-n', 'shop', '--replicas=2'])),
+    ).toEqual(['AG301']);
+    expect(
+      policyIds(
+        await viaProxy(
+          'release-bot',
+          ['scale', 'deployment', 'web', '-n', 'shop', `--replicas=${cap + 4}`],
+          RELEASE,
+        ),
+      ),
+    ).toEqual(['AG401']);
+    expect(
+      policyIds(
+        await viaProxy(
+          'release-bot',
+          ['scale', 'deployment', 'web', '-n', 'shop', `--replicas=${cap}`],
+          RELEASE,
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      ok(
+        plane().kubectl(['get', 'deployment', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.replicas}']),
+        'get',
+      ),
+    ).toBe(String(cap));
+    // Scaling to zero is always allowed.
+    expect(
+      policyIds(
+        await viaProxy('release-bot', ['scale', 'deployment', 'web', '-n', 'shop', '--replicas=0'], RELEASE),
+      ),
+    ).toEqual([]);
+  });
+
+  it('AG501 trust phase: the advisory agent may send a server-side dry-run, and not the same change for real', () => {
+    const args = [
+      'patch',
+      'configmap',
+      'web-config',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      patch('oncall@shop.example', undefined, { mode: 'degraded' }),
+    ];
+    expect(policyIds(as('incident-triage', [...args, '--dry-run=server']))).toEqual([]);
+    expect(policyIds(as('incident-triage', args))).toEqual(['AG501']);
+    expect(
+      ok(
+        plane().kubectl(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'jsonpath={.data.mode}']),
+        'get',
+      ),
+    ).toBe('normal');
+  });
+
+  it('AG101 destructive verbs: the autonomous agent deletes a Job it may delete; a delete the fleet does not allow is denied', async () => {
+    // Without the proxy a DELETE has no attribution at all.
+    expect(
+      policyIds(as('batch-scaler', ['delete', 'job', 'nightly-report', '-n', 'batch', '--wait=false'])),
+    ).toEqual(['AG301']);
+    expect(
+      policyIds(
+        await viaProxy(
+          'batch-scaler',
+          ['delete', 'job', 'nightly-report', '-n', 'batch', '--wait=false'],
+          PLATFORM,
+        ),
+      ),
+    ).toEqual([]);
+    expect(plane().kubectl(['get', 'job', 'nightly-report', '-n', 'batch']).stderr).toMatch(/NotFound/);
+    // Drift grants release-bot delete on ConfigMaps in shop; the fleet does not.
+    expect(
+      policyIds(
+        await viaProxy(
+          'release-bot',
+          ['delete', 'configmap', 'web-config', '-n', 'shop', '--wait=false'],
+          RELEASE,
+        ),
+      ),
+    ).toEqual(['AG101', 'AG501']);
+    // RBAC refuses what drift does not grant, before admission.
+    const rbac = as('release-bot', ['delete', 'deployment', 'web', '-n', 'shop']);
+    expect(rbac.status).not.toBe(0);
+    expect(rbac.stderr).toMatch(
+      /forbidden: User "system:serviceaccount:agents-release:release-bot" cannot delete resource "deployments"/,
+    );
+  });
+
+  it('AG201 no self-escalation: an ephemeral debug container is denied; an allowlisted change is allowed', () => {
+    const debug = as('release-bot', [
+      'debug',
+      'debug-target',
+      '-n',
+      'shop',
+      '--image=busybox@sha256:' + 'a'.repeat(64),
+      '--attach=false',
+      '--',
+      'true',
+    ]);
+    // The subresource carries no annotations (AG301) and is in no allowlist (AG501) either.
+    expect(policyIds(debug)).toEqual(['AG201', 'AG301', 'AG501']);
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'configmap',
+          'web-config',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, undefined, { mode: 'canary' }),
+        ]),
+      ),
+    ).toEqual([]);
+    // A guardrail object in a target namespace (labelled managed-by agentguard).
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'configmap',
+          'agentguard-guardrail',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, undefined, { x: 'y' }),
+        ]),
+      ),
+    ).toEqual(['AG201']);
+  });
+
+  it('AG601 kill switch: the engaged agent is refused everything; an armed agent is not', () => {
+    // Its RoleBindings are gone: RBAC refuses reads and writes first.
+    for (const args of [
+      ['get', 'deployments', '-n', 'shop'],
+      ['get', 'services', '-n', 'shop'],
+      ['annotate', 'deployment', 'web', '-n', 'shop', 'x=y'],
+    ]) {
+      const run = as('capacity-report', args);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/forbidden: User "system:serviceaccount:agents-reports:capacity-report"/);
+    }
+    // Drift restored a binding for it in shop: admission still refuses every write.
+    expect(
+      policyIds(
+        as('capacity-report', [
+          'patch',
+          'configmap',
+          'web-config',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, undefined, { x: 'y' }),
+        ]),
+      ),
+    ).toEqual(['AG301', 'AG501', 'AG601']);
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'configmap',
+          'web-config',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          patch(RELEASE, undefined, { y: 'z' }),
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('AG701 hardened pods: a hardened pod in an agent namespace is allowed, one that meets PSS restricted but not I7 is denied', () => {
+    expect(
+      policyIds(plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: HARDENED_POD })),
+    ).toEqual([]);
+    expect(
+      policyIds(plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: UNHARDENED_POD })),
+    ).toEqual(['AG701']);
+  });
+
+  it('an agent creates an attributed, allowed Job in its target namespace; one above its cap is denied', () => {
+    const job = (name: string, parallelism: number) =>
+      JSON.stringify({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name, namespace: 'batch', annotations: annotate(PLATFORM) },
+        spec: {
+          parallelism,
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [
+                { name: 'w', image: 'registry.shop.example/batch/worker@sha256:' + 'c'.repeat(64) },
+              ],
+            },
+          },
+        },
+      });
+    expect(policyIds(as('batch-scaler', ['create', '-f', '-'], job('rebuild-index', 1)))).toEqual([]);
+    const deploy = JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'burst', namespace: 'batch', annotations: annotate(PLATFORM) },
+      spec: {
+        replicas: agent('batch-scaler').limits.maxReplicas + 1,
+        selector: { matchLabels: { app: 'burst' } },
+        template: {
+          metadata: { labels: { app: 'burst' } },
+          spec: {
+            containers: [{ name: 'w', image: 'registry.shop.example/batch/worker@sha256:' + 'c'.repeat(64) }],
+          },
+        },
+      },
+    });
+    expect(policyIds(as('batch-scaler', ['create', '-f', '-'], deploy))).toEqual(['AG401']);
+  });
+
+  it("the API server's audit log, with agentguard's audit policy, records every agent request in full, allowed or denied", async () => {
+    interface AuditEvent {
+      level: string;
+      stage: string;
+      verb: string;
+      user: { username: string; extra?: Record<string, string[]> };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+      responseStatus?: { code?: number };
+      requestObject?: unknown;
+    }
+    const user = 'system:serviceaccount:agents-release:release-bot';
+    const events = () =>
+      readFileSync(join(plane().dir, 'audit.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .filter(
+          (e) => e.user.username === user && e.stage === 'ResponseComplete' && e.objectRef?.name === 'web',
+        );
+    // The audit log is written asynchronously (batched); give it a moment.
+    const deadline = Date.now() + 10_000;
+    while (events().filter((e) => e.verb === 'patch').length < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    const patches = events().filter((e) => e.verb === 'patch' && e.objectRef?.resource === 'deployments');
+    expect(patches.every((e) => e.level === 'RequestResponse' && e.requestObject !== undefined)).toBe(true);
+    expect(patches.map((e) => e.responseStatus?.code)).toEqual(expect.arrayContaining([200, 403]));
+    // kubectl scale through the proxy: the subresource, with the proxy's attribution in the user's extra.
+    const scales = events().filter((e) => e.verb === 'patch' && e.objectRef?.subresource === 'scale');
+    // Agent tokens carry extras of their own (credential id); the proxy adds the attribution.
+    const viaTheProxy = scales.filter((e) => e.user.extra?.['agentguard.dev/initiator'] !== undefined);
+    expect(viaTheProxy.map((e) => e.responseStatus?.code)).toEqual(expect.arrayContaining([200, 200, 403]));
+    for (const e of viaTheProxy) {
+      expect(e.user.extra?.['agentguard.dev/initiator']).toEqual([RELEASE]);
+      expect(e.user.extra?.['agentguard.dev/traceparent']?.[0]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    }
+    // The one sent without the proxy carries no attribution, and was refused (AG301).
+    const direct = scales.filter((e) => e.user.extra?.['agentguard.dev/initiator'] === undefined);
+    expect(direct.length).toBeGreaterThan(0);
+    expect(direct.every((e) => e.responseStatus?.code === 403)).toBe(true);
+  });
+});
+
+const IMAGE =
+  'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+
+const HARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: ${IMAGE}
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+      resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 500m, memory: 512Mi } }
+`;
+
+/**
+ * Passes Pod Security Standards restricted (the namespace enforces it, and the API server's own
+ * PodSecurity admission would refuse first), but an image by tag, a writable root filesystem and no
+ * resources are agentguard's additions (I7).
+ */
+const UNHARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: busybox:latest
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+`;
+
+/** What the tests act on, created by the admin as a user's cluster has it, and the RBAC drift. */
+const FIXTURES = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: default, namespace: shop }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: 'registry.shop.example/shop/web@sha256:${'d'.repeat(64)}' }] }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: web-config, namespace: shop }
+data: { mode: normal }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: agentguard-guardrail, namespace: shop, labels: { app.kubernetes.io/managed-by: agentguard } }
+data: { x: x }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: debug-target, namespace: shop }
+spec: { containers: [{ name: web, image: 'registry.shop.example/shop/web@sha256:${'d'.repeat(64)}' }] }
+---
+apiVersion: batch/v1
+kind: Job
+metadata: { name: nightly-report, namespace: batch }
+spec:
+  template:
+    spec: { restartPolicy: Never, containers: [{ name: r, image: 'registry.shop.example/batch/report@sha256:${'e'.repeat(64)}' }] }
+---
+# Drift: not from the fleet. Grants what agentguard's RBAC never would, so admission is tested alone.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: drift, namespace: shop }
+rules:
+  - { apiGroups: [''], resources: [configmaps], verbs: [get, delete, patch, update] }
+  - { apiGroups: [''], resources: [pods], verbs: [get] }
+  - { apiGroups: [''], resources: [pods/ephemeralcontainers], verbs: [get, patch, update] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: drift, namespace: shop }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift }
+subjects:
+  - { kind: ServiceAccount, name: release-bot, namespace: agents-release }
+---
+# Drift: a write binding restored by hand for the agent whose kill switch is engaged.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: drift-writes, namespace: shop }
+rules:
+  - { apiGroups: [''], resources: [configmaps], verbs: [get, patch] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: drift-writes, namespace: shop }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-writes }
+subjects:
+  - { kind: ServiceAccount, name: capacity-report, namespace: agents-reports }
+`;

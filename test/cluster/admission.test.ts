@@ -11,10 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadFleetFile } from '../../lib';
+import { agentUsername, loadFleetFile } from '../../lib';
+import { mintDelegation } from '../../lib/delegation';
+import { PORTAL, PORTAL_KEY } from '../support/delegation';
+import { hardenedPodSpec } from '../support/reviews';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
-import { FrontProxy } from './front-proxy';
+import { FrontProxy, type Attribution } from './front-proxy';
 import { applyDist, ok, synth, useControlPlane } from './harness';
 
 // Synthesized before the plane starts: its audit policy is an API server flag.
@@ -34,7 +37,16 @@ const traceparent = () => {
   traceCounter++;
   return `00-${traceCounter.toString(16).padStart(32, 'a')}-${traceCounter.toString(16).padStart(16, 'b')}-01`;
 };
-let proxied = { initiator: 'release-manager-bob@shop.example', traceparent: traceparent() };
+let proxied: Attribution = { initiator: 'release-manager-bob@shop.example', traceparent: traceparent() };
+/**
+ * release-bot is in signed mode: each of its writes carries a delegation the example issuer signed
+ * for its trace. Gatekeeper checks them against the real clock, so they are minted when the file
+ * starts, one per trace id the counter will produce, valid for ten minutes.
+ */
+const delegations = new Map<string, string>();
+const traceIdOf = (traceparentValue: string) => traceparentValue.split('-')[1];
+const delegationFor = (initiator: string, traceparentValue: string) =>
+  initiator === RELEASE ? delegations.get(traceIdOf(traceparentValue)) : undefined;
 
 /** The AG policy IDs in a refusal, sorted; [] when the request went through. */
 function policyIds(run: KubectlResult): string[] {
@@ -49,13 +61,19 @@ function policyIds(run: KubectlResult): string[] {
 const as = (name: string, args: string[], input?: string) =>
   plane().kubectl(args, { token: tokens[name], input });
 const viaProxy = (name: string, args: string[], initiator: string) => {
-  proxied = { initiator, traceparent: traceparent() };
+  const trace = traceparent();
+  proxied = { initiator, traceparent: trace, delegation: delegationFor(initiator, trace) };
   return plane().kubectlAsync(args, { kubeconfig: proxy.kubeconfig(name, tokens[name]) });
 };
-const annotate = (initiator: string) => ({
-  'agentguard.dev/initiator': initiator,
-  'agentguard.dev/traceparent': traceparent(),
-});
+const annotate = (initiator: string) => {
+  const trace = traceparent();
+  const delegation = delegationFor(initiator, trace);
+  return {
+    'agentguard.dev/initiator': initiator,
+    'agentguard.dev/traceparent': trace,
+    ...(delegation ? { 'agentguard.dev/delegation': delegation } : {}),
+  };
+};
 const patch = (initiator: string | undefined, spec?: object, data?: object) =>
   JSON.stringify({
     metadata: initiator ? { annotations: annotate(initiator) } : { labels: { touched: 'yes' } },
@@ -67,6 +85,21 @@ const RELEASE = 'release-manager-bob@shop.example';
 const PLATFORM = 'platform-team@shop.example';
 
 beforeAll(async () => {
+  const now = Math.floor(Date.now() / 1000);
+  for (let n = 1; n <= 400; n++) {
+    const traceId = n.toString(16).padStart(32, 'a');
+    delegations.set(
+      traceId,
+      await mintDelegation(PORTAL_KEY, {
+        ...PORTAL,
+        subject: RELEASE,
+        actor: agentUsername(agent('release-bot')),
+        traceId,
+        issuedAt: now - 5,
+        ttlSeconds: 600,
+      }),
+    );
+  }
   for (const ns of ['batch', 'payments', 'shop']) ok(plane().kubectl(['create', 'namespace', ns]), ns);
   applyDist(plane(), dist);
   const admin = (yaml: string) => ok(plane().kubectl(['apply', '-f', '-'], { input: yaml }), 'admin apply');
@@ -248,8 +281,9 @@ describe('admission through the real webhook, as the agents', () => {
       '--',
       'true',
     ]);
-    // The subresource carries no annotations (AG301) and is in no allowlist (AG501) either.
-    expect(policyIds(debug)).toEqual(['AG201', 'AG301', 'AG501']);
+    // The subresource carries no annotations (AG301) and is in no allowlist (AG501) either; the
+    // debug container is not hardened and its image comes from no registry shop allows (AG202).
+    expect(policyIds(debug)).toEqual(['AG201', 'AG202', 'AG301', 'AG501']);
     expect(
       policyIds(
         as('release-bot', [
@@ -340,14 +374,7 @@ describe('admission through the real webhook, as the agents', () => {
         metadata: { name, namespace: 'batch', annotations: annotate(PLATFORM) },
         spec: {
           parallelism,
-          template: {
-            spec: {
-              restartPolicy: 'Never',
-              containers: [
-                { name: 'w', image: 'registry.shop.example/batch/worker@sha256:' + 'c'.repeat(64) },
-              ],
-            },
-          },
+          template: { spec: { ...hardenedPodSpec(BATCH_IMAGE), restartPolicy: 'Never' } },
         },
       });
     expect(policyIds(as('batch-scaler', ['create', '-f', '-'], job('rebuild-index', 1)))).toEqual([]);
@@ -360,13 +387,60 @@ describe('admission through the real webhook, as the agents', () => {
         selector: { matchLabels: { app: 'burst' } },
         template: {
           metadata: { labels: { app: 'burst' } },
-          spec: {
-            containers: [{ name: 'w', image: 'registry.shop.example/batch/worker@sha256:' + 'c'.repeat(64) }],
-          },
+          spec: hardenedPodSpec(BATCH_IMAGE),
         },
       },
     });
     expect(policyIds(as('batch-scaler', ['create', '-f', '-'], deploy))).toEqual(['AG401']);
+  });
+
+  it('AG202 pods an agent writes: the workload escalation is denied through the webhook, a hardened release is allowed', () => {
+    const deployment = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop', annotations: annotate(RELEASE) },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec },
+        },
+      });
+    const sneaky = {
+      ...hardenedPodSpec('attacker.example/x:latest'),
+      serviceAccountName: 'shop-admin',
+      volumes: [{ name: 'db', secret: { secretName: 'payments-db' } }],
+    };
+    // Attributed, signed, in its allowlist and under its cap: only the pod it would run is wrong.
+    expect(policyIds(as('release-bot', ['create', '-f', '-'], deployment('sneaky', sneaky)))).toEqual([
+      'AG202',
+    ]);
+    expect(
+      policyIds(as('release-bot', ['create', '-f', '-'], deployment('release', hardenedPodSpec(SHOP_IMAGE)))),
+    ).toEqual([]);
+  });
+
+  it('AG102 deletes by proxy: an owner reference that would have the garbage collector delete web is denied', () => {
+    const owner = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'gone',
+      uid: '00000000-0000-4000-8000-000000000001',
+    };
+    expect(
+      policyIds(
+        as('release-bot', [
+          'patch',
+          'deployment',
+          'web',
+          '-n',
+          'shop',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ metadata: { annotations: annotate(RELEASE), ownerReferences: [owner] } }),
+        ]),
+      ),
+    ).toEqual(['AG102']);
   });
 
   it("the API server's audit log, with agentguard's audit policy, records every agent request in full, allowed or denied", async () => {
@@ -413,6 +487,8 @@ describe('admission through the real webhook, as the agents', () => {
 
 const IMAGE =
   'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const SHOP_IMAGE = `registry.shop.example/shop/web@sha256:${'d'.repeat(64)}`;
+const BATCH_IMAGE = `registry.shop.example/batch/worker@sha256:${'c'.repeat(64)}`;
 
 const HARDENED_POD = `
 apiVersion: v1
@@ -462,7 +538,7 @@ spec:
   selector: { matchLabels: { app: web } }
   template:
     metadata: { labels: { app: web } }
-    spec: { containers: [{ name: web, image: 'registry.shop.example/shop/web@sha256:${'d'.repeat(64)}' }] }
+    spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -477,7 +553,7 @@ data: { x: x }
 apiVersion: v1
 kind: Pod
 metadata: { name: debug-target, namespace: shop }
-spec: { containers: [{ name: web, image: 'registry.shop.example/shop/web@sha256:${'d'.repeat(64)}' }] }
+spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
 ---
 apiVersion: batch/v1
 kind: Job

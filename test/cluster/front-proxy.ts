@@ -19,6 +19,8 @@ import type { ControlPlane } from '../../tools/cluster';
 export interface Attribution {
   readonly initiator: string;
   readonly traceparent: string;
+  /** A signed delegation (AG301 signed mode), sent as userInfo.extra too. */
+  readonly delegation?: string;
 }
 
 export class FrontProxy {
@@ -91,12 +93,13 @@ export class FrontProxy {
                 continue;
               headers[key] = value;
             }
-            const { initiator, traceparent } = attribution();
+            const { initiator, traceparent, delegation } = attribution();
             headers['X-Remote-User'] = user.username;
             headers['X-Remote-Uid'] = user.uid;
             headers['X-Remote-Group'] = user.groups;
             headers['X-Remote-Extra-agentguard.dev%2Finitiator'] = initiator;
             headers['X-Remote-Extra-agentguard.dev%2Ftraceparent'] = traceparent;
+            if (delegation) headers['X-Remote-Extra-agentguard.dev%2Fdelegation'] = delegation;
             const upstream = request(
               new URL(req.url ?? '/', plane.server),
               { method: req.method, headers, ...tls },

@@ -15,13 +15,16 @@ import { join } from 'node:path';
 import { agentUsername, loadFleetFile } from '../../lib';
 import { toolPath } from '../../tools/toolchain';
 import { EXAMPLE_FLEET } from '../support/cli';
+import { hardenedPodSpec } from '../support/reviews';
 import { OpenBao, tofu } from '../vault/openbao';
+import { constraintName } from '../../policies/policy-pack';
 import { applyDist, ok, synth, useControlPlane, waitForEnforcement } from './harness';
 
 jest.setTimeout(180_000);
 
 const plane = useControlPlane();
 const fleet = loadFleetFile(EXAMPLE_FLEET);
+const KILL_SWITCH_CONSTRAINT = constraintName({ folder: 'kill-switch' }, fleet.metadata.name);
 const agent = (name: string) => {
   const found = fleet.spec.agents.find((a) => a.name === name);
   if (!found) throw new Error(`no agent ${name}`);
@@ -241,7 +244,7 @@ describe('kill switch, emergency path: the real script against the real cluster'
     expect(deploy.spec.replicas).toBe(0);
     expect(deploy.metadata.annotations['agentguard.dev/kill-switch-engaged-by']).toBe('oncall@shop.example');
     const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', 'agentguard-kill-switch', '-o', 'json']), 'get'),
+      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
     );
     expect(constraint.spec.parameters.agents[agentUsername(agent(victim))]).toEqual({
       engagedBy: 'oncall@shop.example',
@@ -269,7 +272,7 @@ describe('kill switch, emergency path: the real script against the real cluster'
     ).toContain(bystander);
     expect((await vaultLogin(`kubernetes-${bystander}`, bystander, vaultJwt(bystander))).status).toBe(200);
     const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', 'agentguard-kill-switch', '-o', 'json']), 'get'),
+      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
     );
     expect(Object.keys(constraint.spec.parameters.agents).sort()).toEqual(
       [agentUsername(agent('capacity-report')), agentUsername(agent(victim))].sort(),
@@ -417,7 +420,7 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
   it('engaged: AG601 lists it, its RoleBindings are gone, its CronJob is suspended; its ServiceAccount stays', async () => {
     gitopsApply(synth(engagedFleet));
     const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', 'agentguard-kill-switch', '-o', 'json']), 'get'),
+      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
     );
     expect(constraint.spec.parameters.agents[username()]).toEqual({
       engagedBy: 'dana.kim@shop.example',
@@ -451,7 +454,7 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
   it('released: it works again, with the same token', async () => {
     gitopsApply(synth(VAULT_FLEET));
     const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', 'agentguard-kill-switch', '-o', 'json']), 'get'),
+      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
     );
     expect(constraint.spec.parameters.agents[username()]).toBeUndefined();
     expect(
@@ -485,9 +488,10 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
       },
       spec: {
         template: {
+          // Hardened and from batch's registry, as AG202 requires of every pod the agent writes.
           spec: {
+            ...hardenedPodSpec(`registry.shop.example/batch/worker@sha256:${'c'.repeat(64)}`),
             restartPolicy: 'Never',
-            containers: [{ name: 'w', image: `registry.shop.example/batch/worker@sha256:${'c'.repeat(64)}` }],
           },
         },
       },

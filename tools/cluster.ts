@@ -159,6 +159,8 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** An audit policy file (`audit.k8s.io/v1`, e.g. agentguard's `dist/audit/audit-policy.yaml`); the log goes to `audit.log` in `dir`, JSON lines. */
   readonly auditPolicy?: string;
+  /** Picks a free loopback port; tests replace it to prove a port taken meanwhile is survived. */
+  readonly freePort?: () => Promise<number>;
 }
 
 export interface KubectlResult {
@@ -168,6 +170,9 @@ export interface KubectlResult {
 }
 
 export class ControlPlaneError extends Error {}
+
+/** A component could not bind a port another process took after it was picked. */
+class PortTaken extends ControlPlaneError {}
 
 async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -306,16 +311,18 @@ export class ControlPlane {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(dir, MARKER), 'made by agentguard cluster up; deleted by agentguard cluster down\n');
 
+    // Picked per component just before it starts (withFreshPorts), and again if one was taken meanwhile.
     const ports = {
-      etcd: await freePort(),
-      etcdPeer: await freePort(),
-      apiserver: await freePort(),
-      webhook: await freePort(),
-      gatekeeperHealth: await freePort(),
-      gatekeeperMetrics: await freePort(),
-      otlp: await freePort(),
+      etcd: 0,
+      etcdPeer: 0,
+      apiserver: 0,
+      webhook: 0,
+      gatekeeperHealth: 0,
+      gatekeeperMetrics: 0,
+      otlp: 0,
     };
-    const server = `https://127.0.0.1:${ports.apiserver}`;
+    let server = '';
+    const pickPort = options.freePort ?? freePort;
     const processes: ProcessState[] = [];
     const kubeconfig = join(dir, 'admin.kubeconfig');
     const state = (): ControlPlaneState => ({ dir, kubeconfig, server, ports, processes: [...processes] });
@@ -337,7 +344,7 @@ export class ControlPlane {
       env: NodeJS.ProcessEnv = {},
     ): ProcessState => {
       const logFile = join(dir, `${name}.log`);
-      const fd = openSync(logFile, 'a');
+      const fd = openSync(logFile, 'w');
       const child = spawn(binaries[name], args, {
         cwd: dir,
         detached: true,
@@ -356,7 +363,9 @@ export class ControlPlane {
     const waitFor = async (what: string, p: ProcessState, ready: () => Promise<boolean>) => {
       while (Date.now() < deadline) {
         if (!alive(p.pid)) {
-          throw new ControlPlaneError(`${what} exited during startup; its log:\n${tail(p.log)}`);
+          const text = tail(p.log);
+          if (/address already in use/.test(text)) throw new PortTaken(`${what}: ${text}`);
+          throw new ControlPlaneError(`${what} exited during startup; its log:\n${text}`);
         }
         if (await ready().catch(() => false)) return;
         await sleep(200);
@@ -364,22 +373,46 @@ export class ControlPlane {
       throw new ControlPlaneError(`${what} was not ready in time; its log:\n${tail(p.log)}`);
     };
 
+    /**
+     * Free ports are picked by binding and releasing them, so another process (a parallel test run)
+     * can take one before the component binds it: then the component is started again on new ones.
+     */
+    const withFreshPorts = async (
+      name: ProcessState['name'],
+      which: ReadonlyArray<keyof typeof ports>,
+      attempt: () => Promise<void>,
+    ): Promise<void> => {
+      for (let tries = 1; ; tries++) {
+        for (const key of which) ports[key] = await pickPort();
+        try {
+          return await attempt();
+        } catch (err) {
+          if (!(err instanceof PortTaken) || tries >= 4) throw err;
+          const dead = processes.findIndex((p) => p.name === name);
+          if (dead >= 0) processes.splice(dead, 1);
+          log(`${name}: a port was taken by another process meanwhile; starting it again on new ports`);
+        }
+      }
+    };
+
     try {
-      const etcd = launch('etcd', [
-        '--name=agentguard-local',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=http://127.0.0.1:${ports.etcd}`,
-        `--advertise-client-urls=http://127.0.0.1:${ports.etcd}`,
-        `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
-        `--initial-cluster=agentguard-local=http://127.0.0.1:${ports.etcdPeer}`,
-        '--log-level=warn',
-      ]);
-      await waitFor(
-        'etcd',
-        etcd,
-        async () => (await get(`http://127.0.0.1:${ports.etcd}/health`)).status === 200,
-      );
+      await withFreshPorts('etcd', ['etcd', 'etcdPeer'], async () => {
+        const etcd = launch('etcd', [
+          '--name=agentguard-local',
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=http://127.0.0.1:${ports.etcd}`,
+          `--advertise-client-urls=http://127.0.0.1:${ports.etcd}`,
+          `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+          `--initial-cluster=agentguard-local=http://127.0.0.1:${ports.etcdPeer}`,
+          '--log-level=warn',
+        ]);
+        await waitFor(
+          'etcd',
+          etcd,
+          async () => (await get(`http://127.0.0.1:${ports.etcd}/health`)).status === 200,
+        );
+      });
       log(`etcd ready on 127.0.0.1:${ports.etcd} (${since()})`);
 
       const adminToken = randomBytes(24).toString('hex');
@@ -396,39 +429,42 @@ export class ControlPlane {
       });
       writeFileSync(join(dir, 'sa.pub'), keys.publicKey.export({ type: 'spki', format: 'pem' }));
       const frontProxy = frontProxyCerts(join(dir, 'front-proxy'));
-      const apiserver = launch('kube-apiserver', [
-        `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
-        `--secure-port=${ports.apiserver}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--cert-dir=${certDir}`,
-        '--service-cluster-ip-range=10.96.0.0/24',
-        '--authorization-mode=Node,RBAC',
-        `--token-auth-file=${join(dir, 'tokens.csv')}`,
-        '--service-account-issuer=https://kubernetes.default.svc',
-        `--service-account-key-file=${join(dir, 'sa.pub')}`,
-        `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-        // Request-header authentication: what an authenticating proxy in front of the agents uses to
-        // pass the user and userInfo.extra (the attribution AG301 reads on DELETE and scale).
-        `--requestheader-client-ca-file=${frontProxy.ca}`,
-        `--requestheader-allowed-names=${FRONT_PROXY_NAME}`,
-        '--requestheader-username-headers=X-Remote-User',
-        '--requestheader-uid-headers=X-Remote-Uid',
-        '--requestheader-group-headers=X-Remote-Group',
-        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-        '--profiling=false',
-        '--v=0',
-        ...(options.auditPolicy
-          ? [
-              `--audit-policy-file=${resolve(options.auditPolicy)}`,
-              `--audit-log-path=${join(dir, 'audit.log')}`,
-              '--audit-log-format=json',
-            ]
-          : []),
-      ]);
-      await waitFor('kube-apiserver', apiserver, async () => {
-        if (!existsSync(join(certDir, 'apiserver.crt'))) return false;
-        return (await plane.raw('GET', '/readyz', { token: adminToken })).status === 200;
+      await withFreshPorts('kube-apiserver', ['apiserver'], async () => {
+        server = `https://127.0.0.1:${ports.apiserver}`;
+        const apiserver = launch('kube-apiserver', [
+          `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
+          `--secure-port=${ports.apiserver}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--cert-dir=${certDir}`,
+          '--service-cluster-ip-range=10.96.0.0/24',
+          '--authorization-mode=Node,RBAC',
+          `--token-auth-file=${join(dir, 'tokens.csv')}`,
+          '--service-account-issuer=https://kubernetes.default.svc',
+          `--service-account-key-file=${join(dir, 'sa.pub')}`,
+          `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+          // Request-header authentication: what an authenticating proxy in front of the agents uses to
+          // pass the user and userInfo.extra (the attribution AG301 reads on DELETE and scale).
+          `--requestheader-client-ca-file=${frontProxy.ca}`,
+          `--requestheader-allowed-names=${FRONT_PROXY_NAME}`,
+          '--requestheader-username-headers=X-Remote-User',
+          '--requestheader-uid-headers=X-Remote-Uid',
+          '--requestheader-group-headers=X-Remote-Group',
+          '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+          '--profiling=false',
+          '--v=0',
+          ...(options.auditPolicy
+            ? [
+                `--audit-policy-file=${resolve(options.auditPolicy)}`,
+                `--audit-log-path=${join(dir, 'audit.log')}`,
+                '--audit-log-format=json',
+              ]
+            : []),
+        ]);
+        await waitFor('kube-apiserver', apiserver, async () => {
+          if (!existsSync(join(certDir, 'apiserver.crt'))) return false;
+          return (await plane.raw('GET', '/readyz', { token: adminToken })).status === 200;
+        });
       });
       writeFileSync(kubeconfig, kubeconfigYaml(server, plane.caPem(), 'agentguard-admin', adminToken), {
         mode: 0o600,
@@ -440,34 +476,43 @@ export class ControlPlane {
       const gkCerts = join(dir, 'gatekeeper-certs');
       mkdirSync(gkCerts);
       selfSignedCert(gkCerts);
-      const gatekeeper = launch(
+      let gatekeeper: ProcessState | undefined;
+      await withFreshPorts(
         'gatekeeper-manager',
-        [
-          `--kubeconfig=${kubeconfig}`,
-          `--port=${ports.webhook}`,
-          '--host=127.0.0.1',
-          `--cert-dir=${gkCerts}`,
-          '--disable-cert-rotation',
-          '--debug-use-fake-pod',
-          `--health-addr=127.0.0.1:${ports.gatekeeperHealth}`,
-          `--metrics-addr=127.0.0.1:${ports.gatekeeperMetrics}`,
-          // The Prometheus exporter listens on every interface (":port"), which this plane never does;
-          // OpenTelemetry pushes instead, here to a loopback port nobody listens on, once an hour.
-          '--metrics-backend=opentelemetry',
-          `--otlp-endpoint=127.0.0.1:${ports.otlp}`,
-          '--otlp-metric-interval=1h',
-          '--enable-pprof=false',
-          `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
-          '--disable-opa-builtin=http.send',
-          '--logtostderr',
-        ],
-        { POD_NAMESPACE: GATEKEEPER_NAMESPACE, POD_NAME: 'gatekeeper-local', CONTAINER_NAME: 'manager' },
+        ['webhook', 'gatekeeperHealth', 'gatekeeperMetrics', 'otlp'],
+        async () => {
+          gatekeeper = launch(
+            'gatekeeper-manager',
+            [
+              `--kubeconfig=${kubeconfig}`,
+              `--port=${ports.webhook}`,
+              '--host=127.0.0.1',
+              `--cert-dir=${gkCerts}`,
+              '--disable-cert-rotation',
+              '--debug-use-fake-pod',
+              `--health-addr=127.0.0.1:${ports.gatekeeperHealth}`,
+              `--metrics-addr=127.0.0.1:${ports.gatekeeperMetrics}`,
+              // The Prometheus exporter listens on every interface (":port"), which this plane never does;
+              // OpenTelemetry pushes instead, here to a loopback port nobody listens on, once an hour.
+              '--metrics-backend=opentelemetry',
+              `--otlp-endpoint=127.0.0.1:${ports.otlp}`,
+              '--otlp-metric-interval=1h',
+              '--enable-pprof=false',
+              `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
+              '--disable-opa-builtin=http.send',
+              '--logtostderr',
+            ],
+            { POD_NAMESPACE: GATEKEEPER_NAMESPACE, POD_NAME: 'gatekeeper-local', CONTAINER_NAME: 'manager' },
+          );
+          await waitFor(
+            'gatekeeper-manager',
+            gatekeeper,
+            async () => (await get(`http://127.0.0.1:${ports.gatekeeperHealth}/readyz`)).status === 200,
+          );
+        },
       );
-      await waitFor(
-        'gatekeeper-manager',
-        gatekeeper,
-        async () => (await get(`http://127.0.0.1:${ports.gatekeeperHealth}/readyz`)).status === 200,
-      );
+      if (!gatekeeper) throw new ControlPlaneError('gatekeeper-manager did not start');
+      const manager = gatekeeper;
       const webhook = gatekeeperWebhookConfiguration(
         `https://127.0.0.1:${ports.webhook}`,
         readFileSync(join(gkCerts, 'tls.crt'), 'utf8'),
@@ -475,7 +520,7 @@ export class ControlPlane {
       writeFileSync(join(dir, 'webhook.json'), JSON.stringify(webhook, null, 2));
       plane.kubectlOk(['apply', '--server-side', '-f', join(dir, 'webhook.json')]);
       // Ready when the API server reaches the webhook: Gatekeeper refuses this label on a namespace.
-      await waitFor('the Gatekeeper webhook', gatekeeper, async () => {
+      await waitFor('the Gatekeeper webhook', manager, async () => {
         const probe = plane.kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-'], {
           input: JSON.stringify({
             apiVersion: 'v1',

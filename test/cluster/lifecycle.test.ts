@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ControlPlane } from '../../tools/cluster';
 import { REPO_ROOT } from '../../tools/toolchain';
@@ -28,6 +29,49 @@ describe('the control plane stops what it started', () => {
     await expect(ControlPlane.start({ dir, timeoutMs: 1500, tiedToProcess: true })).rejects.toThrow(
       /was not ready in time; its log/,
     );
+    expect(processesUsing(dir)).toEqual([]);
+  });
+
+  it('survives a port taken by another process between picking and binding it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'agentguard-lifecycle-')), 'plane');
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (squatter.address() as AddressInfo).port;
+    const lines: string[] = [];
+    let first = true;
+    const plane = await ControlPlane.start({
+      dir,
+      tiedToProcess: true,
+      log: (line) => lines.push(line),
+      // The first port handed out (etcd's client port) is one a squatter already holds.
+      freePort: async () => {
+        if (first) {
+          first = false;
+          return taken;
+        }
+        return new Promise((resolve) => {
+          const probe = createServer();
+          probe.listen(0, '127.0.0.1', () => {
+            const port = (probe.address() as AddressInfo).port;
+            probe.close(() => resolve(port));
+          });
+        });
+      },
+    });
+    try {
+      expect(lines).toContain(
+        'etcd: a port was taken by another process meanwhile; starting it again on new ports',
+      );
+      expect(plane.state.ports.etcd).not.toBe(taken);
+      expect(plane.state.processes.map((p) => p.name)).toEqual([
+        'etcd',
+        'kube-apiserver',
+        'gatekeeper-manager',
+      ]);
+    } finally {
+      await plane.stop();
+      squatter.close();
+    }
     expect(processesUsing(dir)).toEqual([]);
   });
 

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentUsername, loadFleetFile } from '../../lib';
 import { mintDelegation } from '../../lib/delegation';
-import { PORTAL, PORTAL_KEY } from '../support/delegation';
+import { ATTACKER_KEY, PORTAL, PORTAL_KEY } from '../support/delegation';
 import { hardenedPodSpec } from '../support/reviews';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
@@ -148,6 +148,35 @@ describe('admission through the real webhook, as the agents', () => {
         ]),
       ),
     ).toEqual(['AG301']);
+  });
+
+  it('AG301 signed attribution: a delegation forged with a key the fleet does not trust is denied', async () => {
+    const trace = traceparent();
+    const forged = await mintDelegation(ATTACKER_KEY, {
+      ...PORTAL,
+      subject: RELEASE,
+      actor: agentUsername(agent('release-bot')),
+      traceId: traceIdOf(trace),
+      issuedAt: Math.floor(Date.now() / 1000) - 5,
+      ttlSeconds: 300,
+    });
+    const annotations = {
+      'agentguard.dev/initiator': RELEASE,
+      'agentguard.dev/traceparent': trace,
+      'agentguard.dev/delegation': forged,
+    };
+    const run = as('release-bot', [
+      'patch',
+      'deployment',
+      'web',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ metadata: { annotations } }),
+    ]);
+    expect(policyIds(run)).toEqual(['AG301']);
+    expect(run.stderr).toMatch(/signature/);
   });
 
   it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', async () => {

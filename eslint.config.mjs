@@ -10,8 +10,8 @@ export default tseslint.config(
     },
   },
   {
-    // The bin shim is plain CommonJS: it must register tsx's loader with require() before any TypeScript.
-    files: ['bin/**/*.js'],
+    // Plain CommonJS run by node itself: the bin shim and jest's global setup and teardown.
+    files: ['bin/**/*.js', 'test/support/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

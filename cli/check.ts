@@ -1,15 +1,15 @@
 /** `agentguard check`: the offline what-if check (policies/check.ts) on manifests or AdmissionReviews. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_NAMESPACE, InputError, readReviewInputs, type ReviewInput } from '../lib/admission/input';
-import { userInfoFor } from '../lib/admission/request';
-import { loadFleetFile } from '../lib/fleet/load';
+import type { ReviewInput } from '../lib/admission/input';
 import type { Fleet } from '../lib/fleet/schema';
 import { agentUsername } from '../lib/naming';
-import { PackChecker, type CheckResult, type CheckViolation } from '../policies/check';
+import type { CheckResult, CheckViolation } from '../policies/check';
 import { EXIT, out, styler, UsageError } from './output';
 
 /** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
 export const DEFAULT_USER = 'kubernetes-admin';
+/** kubectl's default namespace (lib/admission/input.ts DEFAULT_NAMESPACE, not imported: it loads yaml and zod). */
+const DEFAULT_NAMESPACE = { name: 'default' } as const;
 
 interface CheckFlags {
   readonly fleet: string;
@@ -102,6 +102,10 @@ and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 
 2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file).`,
     )
     .action(async (files: string[], flags: CheckFlags, command: Command) => {
+      const { InputError, readReviewInputs } = await import('../lib/admission/input');
+      const { userInfoFor } = await import('../lib/admission/request');
+      const { loadFleetFile } = await import('../lib/fleet/load');
+      const { PackChecker } = await import('../policies/check');
       const fleet = loadFleetFile(flags.fleet);
       const user = userInfoFor(resolveUser(fleet, flags.as));
       const target = {

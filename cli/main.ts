@@ -1,9 +1,11 @@
 /**
  * The `agentguard` command line: wiring only. Each command lives in a file of its own and calls
- * library functions; exit codes are conventional (see cli/output.ts).
+ * library functions; exit codes are conventional (see cli/output.ts). Command files load the library
+ * (cdk8s, zod, opa-wasm, …) only inside their actions, so `--help` and `--version` start fast.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { FleetValidationError, UnreadableFileError } from '../lib/fleet/errors';
+import { packagePath } from '../lib/package-root';
 import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
@@ -14,6 +16,7 @@ export function program(): Command {
   const cli = new Command()
     .name('agentguard')
     .description('Security guardrails for AI agents on Kubernetes, as versioned code')
+    .version(version(), '-V, --version', 'print the agentguard version')
     // Commander's own errors (unknown flag or command, bad choice) become exceptions so they exit 2.
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
@@ -25,15 +28,21 @@ export function program(): Command {
   return cli;
 }
 
+/** The version in agentguard's package.json (the clone's or the installed package's). */
+export function version(): string {
+  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   try {
     await program().parseAsync([...argv]);
   } catch (error) {
-    process.exitCode = exitCodeOf(error);
+    process.exitCode = await exitCodeOf(error);
   }
 }
 
-function exitCodeOf(error: unknown): number {
+async function exitCodeOf(error: unknown): Promise<number> {
+  const { FleetValidationError, UnreadableFileError } = await import('../lib/fleet/errors');
   // Commander has already printed its message (or the help text, which exits 0).
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   // A fleet or lock that cannot be read is bad input (2); one that reads but is invalid is a finding (1).

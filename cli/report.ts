@@ -1,11 +1,6 @@
 /** `agentguard report`: each agent's blast radius (synth/report/), or how it changes against an old fleet. */
 import type { Command } from 'commander';
-import { loadFleetFile } from '../lib/fleet/load';
-import { writeFileAtomically } from '../synth/write';
-import { diffReach, renderDiff } from '../synth/report/diff';
-import { renderReport } from '../synth/report/markdown';
 import type { AgentReach } from '../synth/report/model';
-import { fleetReach } from '../synth/report/reach';
 import { EXIT, out, UsageError } from './output';
 
 interface ReportFlags {
@@ -40,7 +35,12 @@ export function reportCommand(program: Command): void {
       'after',
       '\nExit codes: 0 written; 1 an invalid fleet; 2 usage or bad input (an unknown --agent or flag, a missing or unreadable fleet file).',
     )
-    .action((flags: ReportFlags) => {
+    .action(async (flags: ReportFlags) => {
+      const { loadFleetFile } = await import('../lib/fleet/load');
+      const { writeFileAtomically } = await import('../synth/write');
+      const { diffReach, renderDiff } = await import('../synth/report/diff');
+      const { renderReport } = await import('../synth/report/markdown');
+      const { fleetReach } = await import('../synth/report/reach');
       const fleet = loadFleetFile(flags.fleet);
       const reaches = fleetReach(fleet);
       let markdown: string;

@@ -1,12 +1,11 @@
 /** `agentguard synth`: the command line of synth/synth.ts, plus a summary table of what was written. */
 import type { Command } from 'commander';
-import { FleetValidationError } from '../lib/fleet/errors';
-import { lockFileFor } from '../lib/fleet/lock';
 import { formatTable } from '../lib/text-table';
-import { synth } from '../synth/synth';
-import { OUTPUT_MARKER, UnsafeOutputError } from '../synth/write';
 import type { SynthSummary } from '../synth/summary';
 import { EXIT, err, out, UsageError } from './output';
+
+/** synth/write.ts OUTPUT_MARKER, repeated here so that --help loads no library code (a test keeps them equal). */
+export const OUTPUT_MARKER = '.agentguard-output';
 
 interface SynthFlags {
   readonly fleet: string;
@@ -63,7 +62,11 @@ export function synthCommand(program: Command): void {
       'after',
       '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet file or an unsafe --out (nothing written).',
     )
-    .action((flags: SynthFlags) => {
+    .action(async (flags: SynthFlags) => {
+      const { FleetValidationError } = await import('../lib/fleet/errors');
+      const { lockFileFor } = await import('../lib/fleet/lock');
+      const { synth } = await import('../synth/synth');
+      const { UnsafeOutputError } = await import('../synth/write');
       const lockFile = flags.lock ?? lockFileFor(flags.fleet);
       let result;
       try {

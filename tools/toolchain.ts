@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../lib/package-root';
 import versions from './versions.json';
 
-export const REPO_ROOT = resolve(__dirname, '..');
+/** The clone (or installed package) root: found by its package.json, so build/tools/ resolves it too. */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Root of the git-ignored tool folder; AGENTGUARD_TOOLS_DIR moves it (the installer's own tests do). */
 export function toolsDir(): string {

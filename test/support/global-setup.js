@@ -4,8 +4,10 @@
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { ensureBuilt } = require('./build');
 
 module.exports = async function globalSetup() {
+  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-test-run-'));
   process.env.AGENTGUARD_TEST_RUN_DIR = dir;
   // Read by os.tmpdir() in this process, in the workers jest forks after this, and in every child.

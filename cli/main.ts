@@ -3,9 +3,8 @@
  * library functions; exit codes are conventional (see cli/output.ts). Command files load the library
  * (cdk8s, zod, opa-wasm, …) only inside their actions, so `--help` and `--version` start fast.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { packagePath } from '../lib/package-root';
+import { packageVersion } from '../lib/package-root';
 import { checkCommand } from './check';
 import { doctorCommand } from './doctor';
 import { EXIT, err, UsageError } from './output';
@@ -16,7 +15,7 @@ export function program(): Command {
   const cli = new Command()
     .name('agentguard')
     .description('Security guardrails for AI agents on Kubernetes, as versioned code')
-    .version(version(), '-V, --version', 'print the agentguard version')
+    .version(packageVersion(), '-V, --version', 'print the agentguard version')
     // Commander's own errors (unknown flag or command, bad choice) become exceptions so they exit 2.
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
@@ -28,11 +27,6 @@ export function program(): Command {
   return cli;
 }
 
-/** The version in agentguard's package.json (the clone's or the installed package's). */
-export function version(): string {
-  return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-}
-
 export async function run(argv: readonly string[]): Promise<void> {
   try {
     await program().parseAsync([...argv]);
@@ -42,12 +36,16 @@ export async function run(argv: readonly string[]): Promise<void> {
 }
 
 async function exitCodeOf(error: unknown): Promise<number> {
-  const { FleetValidationError, UnreadableFileError } = await import('../lib/fleet/errors');
+  const { FleetSyntaxError, FleetValidationError, UnreadableFileError } = await import('../lib/fleet/errors');
   // Commander has already printed its message (or the help text, which exits 0).
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   // A fleet or lock that cannot be read is bad input (2); one that reads but is invalid is a finding (1).
   if (error instanceof UsageError || error instanceof UnreadableFileError) {
     err(`agentguard: ${error.message}`);
+    return EXIT.usage;
+  }
+  if (error instanceof FleetSyntaxError) {
+    err(error.message);
     return EXIT.usage;
   }
   if (error instanceof FleetValidationError) {

@@ -60,10 +60,10 @@ export function synthCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet file or an unsafe --out (nothing written).',
+      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet or lock file, one that is not valid YAML, or an unsafe --out (nothing written).',
     )
     .action(async (flags: SynthFlags) => {
-      const { FleetValidationError } = await import('../lib/fleet/errors');
+      const { FleetSyntaxError, FleetValidationError } = await import('../lib/fleet/errors');
       const { lockFileFor } = await import('../lib/fleet/lock');
       const { synth } = await import('../synth/synth');
       const { UnsafeOutputError } = await import('../synth/write');
@@ -81,7 +81,8 @@ export function synthCommand(program: Command): void {
         if (error instanceof UnsafeOutputError) throw new UsageError(error.message);
         if (!(error instanceof FleetValidationError)) throw error;
         err(`${error.message}\nnothing was written to ${flags.out}/ and ${lockFile} is unchanged`);
-        process.exitCode = EXIT.findings;
+        // A fleet or lock that is not YAML is bad input (2), like an unreadable one; an invalid one is 1.
+        process.exitCode = error instanceof FleetSyntaxError ? EXIT.usage : EXIT.findings;
         return;
       }
       out(summaryTable(result.summary).join('\n'));

@@ -21,5 +21,9 @@ function findPackageRoot(from: string): string {
 
 export const PACKAGE_ROOT = findPackageRoot(__dirname);
 
+/** The version in agentguard's package.json. */
+export const packageVersion = (): string =>
+  (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+
 /** A path inside the package, e.g. packagePath('rego'). */
 export const packagePath = (...parts: string[]): string => join(PACKAGE_ROOT, ...parts);

@@ -65,7 +65,7 @@ describe('agentguard', () => {
     expect(stdout).toContain('Usage: agentguard');
   });
 
-  it('never colours piped output', () => {
+  it('does not colour piped output unless FORCE_COLOR asks (test/cli/conventions.test.ts)', () => {
     const run = agentguard(
       [
         'check',
@@ -73,9 +73,7 @@ describe('agentguard', () => {
         'examples/fleet.yaml',
         'rego/kill-switch/samples/denied/capacity-report-stopped.yaml',
       ],
-      {
-        FORCE_COLOR: '1',
-      },
+      {},
     );
     expect(run.stdout).not.toContain('\u001b[');
   });

@@ -7,6 +7,7 @@ import { formatTable } from '../lib/text-table';
 import {
   crdSchemaDir,
   kubernetesSchemaDir,
+  KUBERNETES_VERSIONS,
   readSchemaStamp,
   SCHEMA_STAMPS,
   TOOLS,
@@ -52,12 +53,12 @@ export function doctor(width = Math.min(DOCTOR_WIDTH, process.stdout.columns || 
   }
   // Schema sets are pinned by a stamp (package or module, version, file): the table shows the version.
   const schemaSets: Array<[string, string, string, string]> = [
-    [
-      `kubernetes ${versions.kubernetes} schemas`,
-      kubernetesSchemaDir(),
+    ...KUBERNETES_VERSIONS.map((version): [string, string, string, string] => [
+      `kubernetes ${version} schemas`,
+      kubernetesSchemaDir(version),
       SCHEMA_STAMPS.kubernetes,
       versions.schemas.kubernetes.packageVersion,
-    ],
+    ]),
     [
       'ConstraintTemplate schema',
       join(crdSchemaDir(), 'templates.gatekeeper.sh'),

@@ -30,8 +30,13 @@ export function cacheDir(): string {
 }
 export const schemaDir = (): string => join(toolsDir(), 'schemas');
 /** kubeconform's default layout, so `-schema-location` can use its standard template. */
-export const kubernetesSchemaDir = (): string =>
-  join(schemaDir(), 'kubernetes', `v${versions.kubernetes}-standalone-strict`);
+export const kubernetesSchemaDir = (version: string = versions.kubernetes): string =>
+  join(schemaDir(), 'kubernetes', `v${version}-standalone-strict`);
+/** The Kubernetes versions whose schemas every synthesized object is validated against. */
+export const KUBERNETES_VERSIONS: readonly string[] = versions.kubernetesVersions.supported;
+/** Where the kubernetes-validate wheel keeps one version's strict schemas. */
+export const kubernetesSchemaMember = (version: string): string =>
+  versions.schemas.kubernetes.memberPattern.replace('{version}', version);
 /** `<group>/<kind>_<version>.json`, the CRDs-catalog layout kubeconform documents. */
 export const crdSchemaDir = (): string => join(schemaDir(), 'crds');
 

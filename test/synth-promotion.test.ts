@@ -192,3 +192,33 @@ describe('cdk8s synth entry point (synth/cdk8s-app.ts)', () => {
     }
   });
 });
+
+describe('cdktf synth entry point (synth/cdktf-app.ts)', () => {
+  it('applies the same promotion rules: the example fleet without its lock is rejected, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentguard-cdktf-'));
+    try {
+      const fleetFile = join(dir, 'fleet.yaml');
+      cpSync(join(REPO_ROOT, 'examples', 'fleet.yaml'), fleetFile);
+      const run = spawnSync(TSX, [join(REPO_ROOT, 'synth', 'cdktf-app.ts')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTGUARD_FLEET: fleetFile },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/rejected by the promotion rules/);
+      expect(existsSync(join(dir, 'cdktf.out'))).toBe(false);
+      // With its lock the same fleet synthesizes.
+      cpSync(join(REPO_ROOT, 'examples', 'fleet.lock.yaml'), join(dir, 'fleet.lock.yaml'));
+      const ok = spawnSync(TSX, [join(REPO_ROOT, 'synth', 'cdktf-app.ts')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTGUARD_FLEET: fleetFile },
+      });
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      expect(existsSync(join(dir, 'cdktf.out', 'stacks', 'vault', 'cdk.tf.json'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

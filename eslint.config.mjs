@@ -1,7 +1,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'build/**', 'dist/**', '.tools/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'build/**',
+      'dist/**',
+      '.tools/**',
+      'coverage/**',
+      'cdk8s.out/**',
+      'cdktf.out/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'build/**', 'dist/**', '.tools/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'build/**',
+      'dist/**',
+      '.tools/**',
+      'coverage/**',
+      'cdk8s.out/**',
+      'cdktf.out/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -10,8 +20,8 @@ export default tseslint.config(
     },
   },
   {
-    // The bin shim is plain CommonJS: it must register tsx's loader with require() before any TypeScript.
-    files: ['bin/**/*.js'],
+    // Plain CommonJS run by node itself: the bin shim and jest's global setup and teardown.
+    files: ['bin/**/*.js', 'test/support/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,29 +1,41 @@
 /** `agentguard check`: the offline what-if check (policies/check.ts) on manifests or AdmissionReviews. */
 import { Option, type Command } from 'commander';
-import { DEFAULT_NAMESPACE, InputError, readReviewInputs, type ReviewInput } from '../lib/admission/input';
-import { userInfoFor } from '../lib/admission/request';
-import { loadFleetFile } from '../lib/fleet/load';
+import type { ReviewInput } from '../lib/admission/input';
 import type { Fleet } from '../lib/fleet/schema';
 import { agentUsername } from '../lib/naming';
-import { PackChecker, type CheckResult, type CheckViolation } from '../policies/check';
-import { committedModules, PackEvaluator } from '../policies/wasm';
+import { closest } from '../lib/text-distance';
+import type { CheckResult, CheckViolation } from '../policies/check';
 import { EXIT, out, styler, UsageError } from './output';
 
 /** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
 export const DEFAULT_USER = 'kubernetes-admin';
+/** kubectl's default namespace (lib/admission/input.ts DEFAULT_NAMESPACE, not imported: it loads yaml and zod). */
+const DEFAULT_NAMESPACE = { name: 'default' } as const;
 
 interface CheckFlags {
   readonly fleet: string;
   readonly as: string;
   readonly namespace: string;
-  readonly output: 'text' | 'json';
+  readonly output: 'text' | 'json' | 'sarif' | 'junit';
   readonly at?: string;
 }
 
-/** --as takes a username, or the name of one of the fleet's agents for its ServiceAccount. */
+/**
+ * --as takes the name of one of the fleet's agents (for its ServiceAccount) or a username. A bare word
+ * that is neither (no `@` or `:`, as in alice@example.com or system:serviceaccount:ns:name) is most
+ * likely a mistyped agent name: asking as a stranger would pass silently, so it is bad input.
+ */
 export function resolveUser(fleet: Fleet, as: string): string {
   const agent = fleet.spec.agents.find((a) => a.name === as);
-  return agent ? agentUsername(agent) : as;
+  if (agent) return agentUsername(agent);
+  if (as === DEFAULT_USER || /[@:]/.test(as)) return as;
+  const names = fleet.spec.agents.map((a) => a.name);
+  const guess = closest(as, names);
+  throw new UsageError(
+    `--as ${as}: not an agent of fleet ${fleet.metadata.name} and not a username; ` +
+      (guess ? `did you mean "${guess}"? ` : `its agents are ${names.join(', ')}; `) +
+      'a username contains "@" or ":" (alice@example.com, system:serviceaccount:<namespace>:<name>)',
+  );
 }
 
 const describe = (r: CheckResult): string =>
@@ -62,6 +74,7 @@ export const jsonReport = (results: readonly CheckResult[]): string[] =>
     JSON.stringify({
       file: r.file,
       document: r.document,
+      ...(r.line !== undefined ? { line: r.line } : {}),
       object: r.object,
       allowed: r.allowed,
       violations: r.violations.map(plain),
@@ -74,7 +87,10 @@ export function checkCommand(program: Command): void {
   program
     .command('check')
     .description('Evaluate manifests or AdmissionReviews against the policy pack, offline (WASM)')
-    .argument('<files...>', 'Kubernetes manifests (YAML or JSON, multi-document) or AdmissionReview files')
+    .argument(
+      '<files...>',
+      'Kubernetes manifests (YAML or JSON, multi-document) or AdmissionReview files; a folder: its *.yaml, *.yml and *.json files (recursively, sorted); -: standard input',
+    )
     .requiredOption('-f, --fleet <file>', 'fleet file whose constraints to apply')
     .option(
       '--as <user>',
@@ -86,7 +102,14 @@ export function checkCommand(program: Command): void {
       'namespace of manifests without metadata.namespace, as kubectl apply -n',
       DEFAULT_NAMESPACE.name,
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'output format: text, JSON Lines, SARIF 2.1.0 (GitHub code scanning) or JUnit XML',
+      )
+        .choices(['text', 'json', 'sarif', 'junit'])
+        .default('text'),
+    )
     .option(
       '--at <time>',
       'evaluate as of this time (RFC 3339 such as 2026-01-01T00:01:00Z, or Unix seconds): when delegation tokens expire; default now',
@@ -101,13 +124,25 @@ rules such as AG701 apply). Namespaced objects without metadata.namespace are cr
 any other kind is taken as namespaced. AdmissionReview files (admission.k8s.io/v1) are reviewed as
 they are.
 --output json prints one JSON object per reviewed object per line:
-  {"file", "document", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
+  {"file", "document", "line", "object": {kind, namespace, name}, "allowed", "violations": [{policy, message}]}
+--output sarif prints SARIF 2.1.0 (upload it to GitHub code scanning): one result per finding at the
+file and line of its object, level error (deny), warning (warn) or note (dryrun).
+--output junit prints JUnit XML: a test suite per file, a test case per object, failed when denied.
+--as takes an agent name of the fleet or a username with "@" or ":"; any other word is refused
+(exit 2, with the nearest agent name), so a typo never asks as a stranger.
 
 Findings of constraints in warn or dryrun (staged rollout) are listed apart, as warn: and dryrun:,
 and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 1 something denied, or an invalid fleet (it reads, but fails validation);
-2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file).`,
+2 usage or bad input (a missing or unreadable --fleet or input file, a malformed input file or fleet,
+an --as that is neither an agent nor a username).`,
     )
-    .action(async (files: string[], flags: CheckFlags, command: Command) => {
+    .action(async (paths: string[], flags: CheckFlags, command: Command) => {
+      const { expandInputPaths, InputError, readReviewInputs, STDIN } =
+        await import('../lib/admission/input');
+      const { userInfoFor } = await import('../lib/admission/request');
+      const { loadFleetFile } = await import('../lib/fleet/load');
+      const { PackChecker } = await import('../policies/check');
+      const { committedModules, PackEvaluator } = await import('../policies/wasm');
       const fleet = loadFleetFile(flags.fleet);
       const user = userInfoFor(resolveUser(fleet, flags.as));
       const target = {
@@ -116,6 +151,16 @@ and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 
       };
       const inputs: ReviewInput[] = [];
       const problems: string[] = [];
+      if (paths.filter((p) => p === STDIN).length > 1) {
+        throw new UsageError('- (standard input) is given more than once; give it once');
+      }
+      let files: string[] = [];
+      try {
+        files = expandInputPaths(paths);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        problems.push(error.message);
+      }
       for (const file of files) {
         try {
           inputs.push(...readReviewInputs(file, user, target));
@@ -130,7 +175,18 @@ and do not deny. Exit codes: 0 all allowed (warn and dryrun findings included); 
       const checker = new PackChecker(fleet, new PackEvaluator(committedModules, clock));
       const results: CheckResult[] = [];
       for (const input of inputs) results.push(await checker.check(input));
-      out((flags.output === 'json' ? jsonReport(results) : textReport(results)).join('\n'));
+      if (flags.output === 'sarif' || flags.output === 'junit') {
+        const { junitReport, sarifReport } = await import('./check-formats');
+        const { policyCatalog } = await import('../policies/catalog');
+        const { packageVersion } = await import('../lib/package-root');
+        out(
+          flags.output === 'sarif'
+            ? sarifReport(results, policyCatalog(), packageVersion())
+            : junitReport(results),
+        );
+      } else {
+        out((flags.output === 'json' ? jsonReport(results) : textReport(results)).join('\n'));
+      }
       process.exitCode = results.every((r) => r.allowed) ? EXIT.ok : EXIT.findings;
     });
 }

@@ -1,6 +1,5 @@
 /** `agentguard doctor`: the pinned tools and their versions (tools/doctor.ts). */
 import type { Command } from 'commander';
-import { doctor } from '../tools/doctor';
 import { EXIT, out } from './output';
 
 export function doctorCommand(program: Command): void {
@@ -11,7 +10,8 @@ export function doctorCommand(program: Command): void {
       'after',
       '\nExit codes: 0 all present; 1 a tool is missing or at another version (run `npm run tools`).',
     )
-    .action(() => {
+    .action(async () => {
+      const { doctor } = await import('../tools/doctor');
       const { lines, ok } = doctor();
       out(lines.join('\n'));
       process.exitCode = ok ? EXIT.ok : EXIT.findings;

@@ -1,8 +1,11 @@
 /**
  * How the CLI writes: results to stdout, errors to stderr, colour only on a terminal (and never with
- * NO_COLOR set, https://no-color.org, or TERM=dumb), so piped output and CI logs stay plain.
+ * NO_COLOR set, https://no-color.org, or TERM=dumb), so piped output and CI logs stay plain, unless
+ * FORCE_COLOR asks for it (https://force-color.org; CI logs that render ANSI): FORCE_COLOR set to
+ * anything but 0 or false turns colour on even when piped, and wins over NO_COLOR and TERM=dumb, as in
+ * Node.js itself; FORCE_COLOR=0 or false turns it off.
  */
-import { styleText } from 'node:util';
+import { inspect } from 'node:util';
 
 type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim';
 
@@ -10,9 +13,21 @@ export interface Styler {
   (style: Style, text: string): string;
 }
 
-export function styler(stream: NodeJS.WriteStream): Styler {
-  const enabled = stream.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb';
-  return (style, text) => (enabled ? styleText(style, text) : text);
+export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  return stream.isTTY === true && (env.NO_COLOR ?? '') === '' && env.TERM !== 'dumb';
+}
+
+export function styler(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Styler {
+  const enabled = colourEnabled(stream, env);
+  // ANSI codes written directly: util.styleText checks the stream itself on newer Node.js versions and
+  // would drop colour that FORCE_COLOR asked for.
+  return (style, text) => {
+    if (!enabled) return text;
+    const [open, close] = inspect.colors[style] ?? [0, 0];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  };
 }
 
 export const out = (text: string): void =>

@@ -1,12 +1,11 @@
 /** `agentguard synth`: the command line of synth/synth.ts, plus a summary table of what was written. */
 import type { Command } from 'commander';
-import { FleetValidationError } from '../lib/fleet/errors';
-import { lockFileFor } from '../lib/fleet/lock';
 import { formatTable } from '../lib/text-table';
-import { synth } from '../synth/synth';
-import { OUTPUT_MARKER, UnsafeOutputError } from '../synth/write';
 import type { SynthSummary } from '../synth/summary';
 import { EXIT, err, out, UsageError } from './output';
+
+/** synth/write.ts OUTPUT_MARKER, repeated here so that --help loads no library code (a test keeps them equal). */
+export const OUTPUT_MARKER = '.agentguard-output';
 
 interface SynthFlags {
   readonly fleet: string;
@@ -61,9 +60,13 @@ export function synthCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet file or an unsafe --out (nothing written).',
+      '\nExit codes: 0 written; 1 invalid fleet, rejected promotion or stale lock (nothing written); 2 usage, an unreadable fleet or lock file, one that is not valid YAML, or an unsafe --out (nothing written).',
     )
-    .action((flags: SynthFlags) => {
+    .action(async (flags: SynthFlags) => {
+      const { FleetSyntaxError, FleetValidationError } = await import('../lib/fleet/errors');
+      const { lockFileFor } = await import('../lib/fleet/lock');
+      const { synth } = await import('../synth/synth');
+      const { UnsafeOutputError } = await import('../synth/write');
       const lockFile = flags.lock ?? lockFileFor(flags.fleet);
       let result;
       try {
@@ -78,7 +81,8 @@ export function synthCommand(program: Command): void {
         if (error instanceof UnsafeOutputError) throw new UsageError(error.message);
         if (!(error instanceof FleetValidationError)) throw error;
         err(`${error.message}\nnothing was written to ${flags.out}/ and ${lockFile} is unchanged`);
-        process.exitCode = EXIT.findings;
+        // A fleet or lock that is not YAML is bad input (2), like an unreadable one; an invalid one is 1.
+        process.exitCode = error instanceof FleetSyntaxError ? EXIT.usage : EXIT.findings;
         return;
       }
       out(summaryTable(result.summary).join('\n'));

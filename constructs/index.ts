@@ -1,2 +1,4 @@
 export * from './secure-agent';
+export * from './trust-phase';
+export * from './agent-network';
 export * from './kill-switch';

@@ -4,11 +4,12 @@
  * those templates and a test fails when they drift.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { packagePath } from '../lib/package-root';
 
-export const REGO_DIR = resolve(__dirname, '..', 'rego');
-export const TEMPLATES_DIR = resolve(__dirname, 'templates');
+export const REGO_DIR = packagePath('rego');
+export const TEMPLATES_DIR = packagePath('policies', 'templates');
 /** The shared library folder; every other folder under rego/ is one policy. */
 export const LIB_FOLDER = 'lib';
 /** Rego v1 in the `code` engine block needs Gatekeeper 3.19 or later. */

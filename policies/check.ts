@@ -28,6 +28,8 @@ export interface ReviewedObject {
 export interface CheckResult {
   readonly file: string;
   readonly document: number;
+  /** 1-based line where the object starts in its file, when read from one. */
+  readonly line?: number;
   readonly object: ReviewedObject;
   /** No violation of a constraint in deny. */
   readonly allowed: boolean;
@@ -68,6 +70,7 @@ export class PackChecker {
     return {
       file: input.file,
       document: input.document,
+      ...(input.line !== undefined ? { line: input.line } : {}),
       object: reviewedObject(input.request),
       allowed: violations.length === 0,
       violations,

@@ -5,8 +5,9 @@
  * instead of 4 ms (opa#3715).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { packagePath } from '../lib/package-root';
 import { policyByFolder } from './catalog';
 import { jwtBuiltins, systemClock, type Clock } from './jwt-builtins';
 
@@ -16,7 +17,7 @@ export interface Violation {
 }
 
 /** Where `npm run policies` commits each policy's module, built by the pinned OPA. */
-export const WASM_DIR = resolve(__dirname, 'wasm');
+export const WASM_DIR = packagePath('policies', 'wasm');
 export const committedWasmFile = (folder: string): string => join(WASM_DIR, `${folder}.wasm`);
 
 /** The rule Gatekeeper queries, as an `opa build -e` entrypoint: <package path>/violation. */

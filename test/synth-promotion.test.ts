@@ -192,3 +192,78 @@ describe('cdk8s synth entry point (synth/cdk8s-app.ts)', () => {
     }
   });
 });
+
+describe('cdktf synth entry point (synth/cdktf-app.ts)', () => {
+  it('applies the same promotion rules: the example fleet without its lock is rejected, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentguard-cdktf-'));
+    try {
+      const fleetFile = join(dir, 'fleet.yaml');
+      cpSync(join(REPO_ROOT, 'examples', 'fleet.yaml'), fleetFile);
+      const run = spawnSync(TSX, [join(REPO_ROOT, 'synth', 'cdktf-app.ts')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTGUARD_FLEET: fleetFile },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/rejected by the promotion rules/);
+      expect(existsSync(join(dir, 'cdktf.out'))).toBe(false);
+      // With its lock the same fleet synthesizes.
+      cpSync(join(REPO_ROOT, 'examples', 'fleet.lock.yaml'), join(dir, 'fleet.lock.yaml'));
+      const ok = spawnSync(TSX, [join(REPO_ROOT, 'synth', 'cdktf-app.ts')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, AGENTGUARD_FLEET: fleetFile },
+      });
+      expect(ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      expect(existsSync(join(dir, 'cdktf.out', 'stacks', 'vault', 'cdk.tf.json'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cdk8s synth with the pinned cdk8s-cli (cdk8s.yaml)', () => {
+  const CDK8S = join(REPO_ROOT, 'node_modules', '.bin', 'cdk8s');
+
+  it('writes to cdk8s.out, never dist/: the cdk8s CLI deletes its output folder first', () => {
+    const config = readFileSync(join(REPO_ROOT, 'cdk8s.yaml'), 'utf8');
+    expect(config).toMatch(/^output: cdk8s\.out$/m);
+    expect(readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8')).toContain('cdk8s.out/');
+  });
+
+  it('synthesizes the same objects as agentguard synth', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentguard-cdk8s-cli-'));
+    try {
+      // The repository's cdk8s.yaml and app, the output redirected into the scratch folder.
+      const run = spawnSync(CDK8S, ['synth', '--output', join(dir, 'cdk8s.out')], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      });
+      expect(run.status).toBe(0);
+      const objects = (folder: string) =>
+        Object.entries(tree(folder))
+          .filter(
+            ([file]) =>
+              file.endsWith('.yaml') && !file.endsWith('kustomization.yaml') && !file.startsWith('audit/'),
+          )
+          .flatMap(([, text]) => [
+            ...text.matchAll(/^kind: (\S+)\n(?:.*\n)*?metadata:\n(?:  .*\n)*?  name: (\S+)/gm),
+          ])
+          .map(([, kind, name]) => `${kind}/${name}`)
+          .sort();
+      const out = join(dir, 'dist');
+      const agentguard = spawnSync(process.execPath, [BIN, 'synth', '--out', out], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
+      expect(agentguard.status).toBe(0);
+      const fromCdk8s = objects(join(dir, 'cdk8s.out'));
+      expect(fromCdk8s.length).toBeGreaterThan(40);
+      expect(fromCdk8s).toEqual(objects(out));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from '../tools/toolchain';
+import { KUBERNETES_VERSIONS, REPO_ROOT } from '../tools/toolchain';
 import { tree } from './support/files';
 import { kubeconform } from './support/tools';
 
@@ -52,25 +52,28 @@ describe('synth', () => {
     expect(tree(second)).toEqual(tree(first));
   });
 
-  it('validates with kubeconform -strict against the pinned Kubernetes schemas', () => {
-    const manifests = Object.keys(tree(first))
-      // The audit policy is an API server file with no published schema; its test checks it directly.
-      // vault/ holds Terraform JSON, not Kubernetes objects; test/vault checks it.
-      // kill-switch/*.sh are runbook scripts, not manifests; test/kill-switch runs them.
-      .filter(
-        (f) =>
-          !f.endsWith('kustomization.yaml') &&
-          !f.startsWith('audit/') &&
-          !f.startsWith('vault/') &&
-          !f.endsWith('.sh'),
-      )
-      .map((f) => join(first, f));
-    const run = kubeconform(manifests);
-    const summary = JSON.parse(run.stdout) as { summary: Record<string, number> };
-    expect(summary.summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0 });
-    expect(summary.summary.valid).toBeGreaterThanOrEqual(45);
-    expect(run.status).toBe(0);
-  });
+  it.each(KUBERNETES_VERSIONS)(
+    'validates with kubeconform -strict against the Kubernetes %s schemas',
+    (version) => {
+      const manifests = Object.keys(tree(first))
+        // The audit policy is an API server file with no published schema; its test checks it directly.
+        // vault/ holds Terraform JSON, not Kubernetes objects; test/vault checks it.
+        // kill-switch/*.sh are runbook scripts, not manifests; test/kill-switch runs them.
+        .filter(
+          (f) =>
+            !f.endsWith('kustomization.yaml') &&
+            !f.startsWith('audit/') &&
+            !f.startsWith('vault/') &&
+            !f.endsWith('.sh'),
+        )
+        .map((f) => join(first, f));
+      const run = kubeconform(manifests, version);
+      const summary = JSON.parse(run.stdout) as { summary: Record<string, number> };
+      expect(summary.summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0 });
+      expect(summary.summary.valid).toBeGreaterThanOrEqual(45);
+      expect(run.status).toBe(0);
+    },
+  );
 
   it('kubeconform really rejects a bad manifest (the check can fail)', () => {
     const bad = join(work, 'bad.yaml');

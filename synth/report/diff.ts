@@ -80,3 +80,54 @@ export function renderDiff(fleetName: string, diff: ReachDiff): string {
   }
   return parts.join('\n');
 }
+
+/** Sections whose rows grant something: a row added there is reach gained. */
+const GRANTS: readonly Section[] = ['access', 'pods', 'egress', 'vault'];
+const PHASE_ORDER = ['shadow', 'advisory', 'supervised', 'autonomous'];
+
+const stateValue = (rows: readonly (readonly string[])[], what: string): string | undefined =>
+  rows.find((r) => r[0] === what)?.[1];
+
+/** Why a section change widens the agent's reach, or undefined when it only narrows it. */
+function growth(change: SectionChange): string | undefined {
+  if (GRANTS.includes(change.section)) {
+    // Conservative: a changed grant row (say, one verb fewer) shows as added and removed, and counts.
+    return change.added.length > 0
+      ? `${SECTION_TITLES[change.section]}: ${change.added.length} row(s) added`
+      : undefined;
+  }
+  if (change.section === 'admission') {
+    // Admission rows restrict: one removed (or changed, e.g. a higher replica cap) is a guard gone.
+    return change.removed.length > 0
+      ? `${SECTION_TITLES.admission}: ${change.removed.map((r) => r[0]).join(', ')} removed or changed`
+      : undefined;
+  }
+  const [was, is] = [stateValue(change.removed, 'phase'), stateValue(change.added, 'phase')];
+  if (was !== undefined && is !== undefined && PHASE_ORDER.indexOf(is) > PHASE_ORDER.indexOf(was)) {
+    return `phase ${was} → ${is}`;
+  }
+  const [switchWas, switchIs] = [
+    stateValue(change.removed, 'kill switch'),
+    stateValue(change.added, 'kill switch'),
+  ];
+  if (switchWas === 'engaged' && switchIs !== undefined && switchIs !== 'engaged')
+    return 'kill switch released';
+  if (change.added.some((r) => r[0] === 'enforcement (not deny)'))
+    return 'enforcement relaxed (warn or dryrun)';
+  return undefined;
+}
+
+/**
+ * Agents whose reach grew, each with the reasons (for `report --diff --exit-code`): agents added, and
+ * changes that add a grant, remove or change an admission guard, raise the phase, release the kill
+ * switch or relax enforcement. Narrowing changes (rows removed, a demotion, an engaged switch) do not count.
+ */
+export function grownAgents(diff: ReachDiff): Map<string, string[]> {
+  const grown = new Map<string, string[]>();
+  for (const name of diff.added) grown.set(name, ['new agent']);
+  for (const [name, changes] of diff.changed) {
+    const reasons = changes.map(growth).filter((r): r is string => r !== undefined);
+    if (reasons.length > 0) grown.set(name, reasons);
+  }
+  return grown;
+}

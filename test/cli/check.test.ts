@@ -63,7 +63,7 @@ describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', 
     expect(lines).toHaveLength(samples.length);
     for (const [i, sample] of samples.entries()) {
       const id = policyByFolder(sample.folder).id;
-      expect(Object.keys(lines[i])).toEqual(['file', 'document', 'object', 'allowed', 'violations']);
+      expect(Object.keys(lines[i])).toEqual(['file', 'document', 'line', 'object', 'allowed', 'violations']);
       expect(lines[i].file).toBe(files[i]);
       const own = lines[i].violations.filter((v: { policy: string }) => v.policy === id);
       expect(own.map((v: { message: string }) => v.message)).toEqual([...sample.expected].sort());

@@ -9,7 +9,10 @@ describe('agentguard doctor', () => {
   it('shows every pinned tool with the version found, and exits 0 when all are installed', () => {
     const run = agentguard(['doctor']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^tool\s+pinned\s+found\s+status\s+path$/m);
+    expect(run.stdout).toMatch(/^tool\s+pinned\s+found\s+status$/m);
+    // 80 columns: each path (and a schema's pin) on the lines below its tool, wrapped.
+    for (const line of run.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(run.stdout).toMatch(/^opa\s+1\.19\.0\s+1\.19\.0\s+ok\n {4}\S*opa$/m);
     for (const tool of TOOLS)
       expect(run.stdout).toMatch(new RegExp(`^${tool.name}\\s+\\S+\\s+\\S+\\s+ok\\s`, 'm'));
   });

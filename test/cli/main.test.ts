@@ -1,10 +1,10 @@
 /** The command line itself: help on every command, conventional exit codes, errors on stderr. */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../tools/toolchain';
-import { agentguard } from '../support/cli';
+import { agentguard, BIN } from '../support/cli';
 
 const COMMANDS = ['synth', 'check', 'report', 'doctor', 'cluster'];
 
@@ -21,6 +21,29 @@ describe('agentguard', () => {
     expect(run.stdout).toContain(`Usage: agentguard ${command}`);
     expect(run.stdout).toContain('Exit codes:');
     expect(run.status).toBe(0);
+  });
+
+  it('prints the package version with --version and -V', () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      expect(agentguard([flag])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+
+  it('loads no library code for --help and --version, so they start fast', () => {
+    // A preload that lists, at exit, the heavy packages the command loaded.
+    const probe = join(mkdtempSync(join(tmpdir(), 'probe-')), 'probe.js');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache).filter((m) => /node_modules\\/(cdk8s|cdktf|zod|yaml|@open-policy-agent)\\//.test(m)))));`,
+    );
+    for (const args of [['--help'], ['--version'], ['check', '--help']]) {
+      const run = spawnSync(process.execPath, ['--require', probe, BIN, ...args], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stderr)).toEqual([]);
+    }
   });
 
   it.each([
@@ -42,7 +65,7 @@ describe('agentguard', () => {
     expect(stdout).toContain('Usage: agentguard');
   });
 
-  it('never colours piped output', () => {
+  it('does not colour piped output unless FORCE_COLOR asks (test/cli/conventions.test.ts)', () => {
     const run = agentguard(
       [
         'check',
@@ -50,9 +73,7 @@ describe('agentguard', () => {
         'examples/fleet.yaml',
         'rego/kill-switch/samples/denied/capacity-report-stopped.yaml',
       ],
-      {
-        FORCE_COLOR: '1',
-      },
+      {},
     );
     expect(run.stdout).not.toContain('\u001b[');
   });

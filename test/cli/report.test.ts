@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { diffReach, renderDiff } from '../../synth/report/diff';
 import { renderReport } from '../../synth/report/markdown';
+import { label, mermaid } from '../../synth/report/mermaid';
+import type { AgentReach } from '../../synth/report/model';
 import { fleetReach } from '../../synth/report/reach';
 import { agentguard, EXAMPLE_FLEET } from '../support/cli';
 
@@ -252,5 +254,21 @@ describe('agentguard report on the command line', () => {
     const run = agentguard(['report', '--fleet', bad]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('"bogus" is not one of');
+  });
+});
+
+describe('the Mermaid diagram', () => {
+  it('shows what the pods an agent writes may use, where it may write them', () => {
+    const batch = reaches.find((r) => r.name === 'batch-scaler');
+    expect(batch).toBeDefined();
+    const diagram = mermaid(batch as AgentReach);
+    expect(diagram).toContain(
+      '  pods0["pods in batch<br/>as default<br/>images from registry.shop.example/batch"]',
+    );
+    expect(diagram).toContain('  agent -->|"writes pods"| pods0');
+  });
+
+  it('escapes #, quotes and angle brackets in labels', () => {
+    expect(label('a "b" <c> #quot;')).toBe('"a #quot;b#quot; #lt;c#gt; #35;quot;"');
   });
 });

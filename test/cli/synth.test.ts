@@ -268,3 +268,9 @@ describe('agentguard synth refuses an output folder it must not replace', () => 
     expect(statSync(join(dir, 'out')).mode & 0o777).toBe(mode);
   });
 });
+
+test('the CLI names the output marker synth writes (cli/synth.ts repeats it to keep --help light)', async () => {
+  const cli = await import('../../cli/synth');
+  const write = await import('../../synth/write');
+  expect(cli.OUTPUT_MARKER).toBe(write.OUTPUT_MARKER);
+});

@@ -316,7 +316,7 @@ describe('parseLock', () => {
 
   it('reports bad YAML with its position', () => {
     expect(failure(`${HEAD}  reader: {phase: shadow\n`)).toMatch(
-      /^f\.lock\.yaml is invalid \(1 error\):\n {2}f\.lock\.yaml:6:1: \(yaml\): /,
+      /^f\.lock\.yaml is not valid YAML \(1 error\):\n {2}f\.lock\.yaml:6:1: \(yaml\): /,
     );
   });
 

@@ -15,6 +15,7 @@ import { renderFleet } from '../../synth/render';
 import type { Manifest } from '../support/manifests';
 import { exampleParameters, HUMAN, KINDS, request } from '../support/reviews';
 import { kubeconform } from '../support/tools';
+import { KUBERNETES_VERSIONS } from '../../tools/toolchain';
 import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
 import { exampleAgent, exampleDist, exampleFleet } from './example';
@@ -48,12 +49,15 @@ describe('in-cluster kill-switch runners', () => {
     ]);
   });
 
-  it('validate with kubeconform -strict against the pinned Kubernetes schemas', () => {
-    const run = kubeconform([join(exampleDist(), 'kill-switch', 'runners.yaml')]);
-    const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
-    expect(summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0, valid: runners().length });
-    expect(run.status).toBe(0);
-  });
+  it.each(KUBERNETES_VERSIONS)(
+    'validate with kubeconform -strict against the Kubernetes %s schemas',
+    (version) => {
+      const run = kubeconform([join(exampleDist(), 'kill-switch', 'runners.yaml')], version);
+      const { summary } = JSON.parse(run.stdout) as { summary: Record<string, number> };
+      expect(summary).toMatchObject({ invalid: 0, errors: 0, skipped: 0, valid: runners().length });
+      expect(run.status).toBe(0);
+    },
+  );
 
   it('one suspended CronJob per agent, in agentguard-system, never in an agent namespace', () => {
     const cronJobs = runners().filter((o) => o.kind === 'CronJob');

@@ -14,11 +14,16 @@ export function agentguard(
   args: readonly string[],
   env: Record<string, string> = {},
   cwd: string = REPO_ROOT,
+  input?: string,
 ): CliRun {
+  // jest's workers may inherit FORCE_COLOR from a terminal; the CLI honours it, so a test sets it itself.
+  const inherited = { ...process.env };
+  delete inherited.FORCE_COLOR;
   const run = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
+    input,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...inherited, ...env },
   });
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };

@@ -27,7 +27,10 @@ export function runTool(name: ToolName, args: readonly string[], input?: string)
  * kubeconform in strict mode against the pinned, offline Kubernetes and CRD schemas, plus a schema
  * for each policy-pack Constraint kind built from its template, as Gatekeeper builds the CRD.
  */
-export function kubeconform(files: readonly string[]): ToolRun {
+export function kubeconform(
+  files: readonly string[],
+  kubernetesVersion: string = versions.kubernetes,
+): ToolRun {
   const constraints = constraintSchemaDir();
   return runTool('kubeconform', [
     '-strict',
@@ -35,7 +38,7 @@ export function kubeconform(files: readonly string[]): ToolRun {
     '-output',
     'json',
     '-kubernetes-version',
-    versions.kubernetes,
+    kubernetesVersion,
     '-schema-location',
     join(
       schemaDir(),

@@ -214,9 +214,9 @@ describe('doctor', () => {
         ),
       );
     }
-    expect(run.out).toMatch(/^kubernetes 1\.28\.0 schemas .* ok /m);
-    expect(run.out).toMatch(/^ConstraintTemplate schema .* ok /m);
-    expect(run.out).toMatch(/^Gatekeeper CRDs .*deploy\/gatekeeper\.yaml CRDs and Namespace .* ok /m);
+    expect(run.out).toMatch(/^kubernetes 1\.28\.0 schemas .* ok$/m);
+    expect(run.out).toMatch(/^ConstraintTemplate schema .* ok$/m);
+    expect(run.out).toMatch(/^Gatekeeper CRDs .*deploy\/gatekeeper\.yaml CRDs and Namespace .* ok$/m);
   });
 
   it('reports a wrong version and a missing tool, and exits 1', () => {

@@ -5,14 +5,6 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import {
-  ControlPlane,
-  ControlPlaneError,
-  readState,
-  removeStateDir,
-  stateIsRunning,
-  stopProcesses,
-} from '../tools/cluster';
 import { EXIT, err, out } from './output';
 
 export const DEFAULT_CLUSTER_DIR = '.agentguard-cluster';
@@ -39,6 +31,8 @@ export function clusterCommand(program: Command): void {
       '\nExit codes: 0 started; 1 already running, tools missing (run `npm run tools`) or a component failed.',
     )
     .action(async (opts: { dir: string }) => {
+      // Loaded here, not at the top: --help must not load the control plane's dependencies.
+      const { ControlPlane, ControlPlaneError } = await import('../tools/cluster');
       const dir = resolve(opts.dir);
       try {
         const plane = await ControlPlane.start({ dir, log: (line) => err(`agentguard cluster: ${line}`) });
@@ -58,6 +52,7 @@ export function clusterCommand(program: Command): void {
     .option('--dir <dir>', 'the folder given to `cluster up`', DEFAULT_CLUSTER_DIR)
     .addHelpText('after', '\nExit codes: 0 stopped, or nothing was running; 1 it could not be stopped.')
     .action(async (opts: { dir: string }) => {
+      const { readState, removeStateDir, stateIsRunning, stopProcesses } = await import('../tools/cluster');
       const dir = resolve(opts.dir);
       const state = readState(dir);
       if (!state) {

@@ -6,6 +6,7 @@
  * Every optional field has a secure default.
  */
 import { z } from 'zod';
+import { DELEGATION_ALGORITHMS } from './algorithms';
 import { DURATION_PATTERN } from '../duration';
 import { MANAGEABLE_KIND_NAMES } from '../kinds';
 import { PHASES } from '../phases';
@@ -213,9 +214,7 @@ export const AttributionSchema = z
   })
   .describe("Who may stand behind the agent's mutations (I3).");
 
-/** Signature algorithms a delegation may use: asymmetric only, never `none` or HMAC. */
-export const DELEGATION_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
-export type DelegationAlgorithm = (typeof DELEGATION_ALGORITHMS)[number];
+export { DELEGATION_ALGORITHMS, type DelegationAlgorithm } from './algorithms';
 
 /** A public JWK (RFC 7517); checked further in lib/fleet/issuers.ts. Unknown members are kept. */
 export const JwkSchema = z

@@ -216,7 +216,10 @@ describe('doctor', () => {
     }
     expect(run.out).toMatch(/^kubernetes 1\.28\.0 schemas .* ok$/m);
     expect(run.out).toMatch(/^ConstraintTemplate schema .* ok$/m);
-    expect(run.out).toMatch(/^Gatekeeper CRDs .*deploy\/gatekeeper\.yaml CRDs and Namespace .* ok$/m);
+    expect(run.out).toMatch(/^Gatekeeper CRDs +3\.23\.0 +3\.23\.0 +ok$/m);
+    expect(run.out).toMatch(
+      /pinned: github\.com\/open-policy-agent\/gatekeeper\/v3@v3\.23\.0 deploy\/gatekeeper/,
+    );
   });
 
   it('reports a wrong version and a missing tool, and exits 1', () => {

@@ -60,6 +60,9 @@ function policyIds(run: KubectlResult): string[] {
 
 const as = (name: string, args: string[], input?: string) =>
   plane().kubectl(args, { token: tokens[name], input });
+/** `kubectl patch KIND/NAME -n NS --type=merge -p BODY` as the agent. */
+const mergePatch = (name: string, object: string, namespace: string, body: string) =>
+  as(name, ['patch', object, '-n', namespace, '--type=merge', '-p', body]);
 const viaProxy = (name: string, args: string[], initiator: string) => {
   const trace = traceparent();
   proxied = { initiator, traceparent: trace, delegation: delegationFor(initiator, trace) };
@@ -114,39 +117,13 @@ afterAll(async () => {
 
 describe('admission through the real webhook, as the agents', () => {
   it('AG301 attribution: an unannotated update is denied; an attributed one is allowed', () => {
-    expect(
-      policyIds(
-        as('release-bot', [
-          'patch',
-          'deployment',
-          'web',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch(undefined),
-        ]),
-      ),
-    ).toEqual(['AG301']);
-    expect(
-      policyIds(
-        as('release-bot', ['patch', 'deployment', 'web', '-n', 'shop', '--type=merge', '-p', patch(RELEASE)]),
-      ),
-    ).toEqual([]);
+    expect(policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch(undefined)))).toEqual([
+      'AG301',
+    ]);
+    expect(policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch(RELEASE)))).toEqual([]);
     // An initiator the fleet does not list for this agent.
     expect(
-      policyIds(
-        as('release-bot', [
-          'patch',
-          'deployment',
-          'web',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch('mallory@evil.example'),
-        ]),
-      ),
+      policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch('mallory@evil.example'))),
     ).toEqual(['AG301']);
   });
 
@@ -165,16 +142,12 @@ describe('admission through the real webhook, as the agents', () => {
       'agentguard.dev/traceparent': trace,
       'agentguard.dev/delegation': forged,
     };
-    const run = as('release-bot', [
-      'patch',
-      'deployment',
-      'web',
-      '-n',
+    const run = mergePatch(
+      'release-bot',
+      'deployment/web',
       'shop',
-      '--type=merge',
-      '-p',
       JSON.stringify({ metadata: { annotations } }),
-    ]);
+    );
     expect(policyIds(run)).toEqual(['AG301']);
     expect(run.stderr).toMatch(/signature/);
   });
@@ -182,32 +155,10 @@ describe('admission through the real webhook, as the agents', () => {
   it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', async () => {
     const cap = agent('release-bot').limits.maxReplicas;
     expect(
-      policyIds(
-        as('release-bot', [
-          'patch',
-          'deployment',
-          'web',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch(RELEASE, { replicas: cap + 3 }),
-        ]),
-      ),
+      policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch(RELEASE, { replicas: cap + 3 }))),
     ).toEqual(['AG401']);
     expect(
-      policyIds(
-        as('release-bot', [
-          'patch',
-          'deployment',
-          'web',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch(RELEASE, { replicas: cap - 1 }),
-        ]),
-      ),
+      policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch(RELEASE, { replicas: cap - 1 }))),
     ).toEqual([]);
     // kubectl scale sends an autoscaling/v1 Scale: no annotations, so attribution must come from the proxy.
     expect(
@@ -315,31 +266,23 @@ describe('admission through the real webhook, as the agents', () => {
     expect(policyIds(debug)).toEqual(['AG201', 'AG202', 'AG301', 'AG501']);
     expect(
       policyIds(
-        as('release-bot', [
-          'patch',
-          'configmap',
-          'web-config',
-          '-n',
+        mergePatch(
+          'release-bot',
+          'configmap/web-config',
           'shop',
-          '--type=merge',
-          '-p',
           patch(RELEASE, undefined, { mode: 'canary' }),
-        ]),
+        ),
       ),
     ).toEqual([]);
     // A guardrail object in a target namespace (labelled managed-by agentguard).
     expect(
       policyIds(
-        as('release-bot', [
-          'patch',
-          'configmap',
-          'agentguard-guardrail',
-          '-n',
+        mergePatch(
+          'release-bot',
+          'configmap/agentguard-guardrail',
           'shop',
-          '--type=merge',
-          '-p',
           patch(RELEASE, undefined, { x: 'y' }),
-        ]),
+        ),
       ),
     ).toEqual(['AG201']);
   });
@@ -358,30 +301,12 @@ describe('admission through the real webhook, as the agents', () => {
     // Drift restored a binding for it in shop: admission still refuses every write.
     expect(
       policyIds(
-        as('capacity-report', [
-          'patch',
-          'configmap',
-          'web-config',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch(RELEASE, undefined, { x: 'y' }),
-        ]),
+        mergePatch('capacity-report', 'configmap/web-config', 'shop', patch(RELEASE, undefined, { x: 'y' })),
       ),
     ).toEqual(['AG301', 'AG501', 'AG601']);
     expect(
       policyIds(
-        as('release-bot', [
-          'patch',
-          'configmap',
-          'web-config',
-          '-n',
-          'shop',
-          '--type=merge',
-          '-p',
-          patch(RELEASE, undefined, { y: 'z' }),
-        ]),
+        mergePatch('release-bot', 'configmap/web-config', 'shop', patch(RELEASE, undefined, { y: 'z' })),
       ),
     ).toEqual([]);
   });
@@ -458,16 +383,12 @@ describe('admission through the real webhook, as the agents', () => {
     };
     expect(
       policyIds(
-        as('release-bot', [
-          'patch',
-          'deployment',
-          'web',
-          '-n',
+        mergePatch(
+          'release-bot',
+          'deployment/web',
           'shop',
-          '--type=merge',
-          '-p',
           JSON.stringify({ metadata: { annotations: annotate(RELEASE), ownerReferences: [owner] } }),
-        ]),
+        ),
       ),
     ).toEqual(['AG102']);
   });

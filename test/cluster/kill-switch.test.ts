@@ -299,28 +299,8 @@ describe("kill switch as the in-cluster runner runs it: the runner ServiceAccoun
             labels: { 'agentguard.dev/agent': victim },
           },
           spec: {
+            ...hardenedPodSpec(a.image),
             serviceAccountName: victim,
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65532,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'agent',
-                image: a.image,
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                resources: {
-                  requests: { cpu: '100m', memory: '128Mi' },
-                  limits: { cpu: '500m', memory: '512Mi' },
-                },
-              },
-            ],
           },
         }),
       }),
@@ -522,28 +502,8 @@ describe('kill switch of a CronJob agent as its runner, with one of its Jobs run
           metadata: { labels: { 'agentguard.dev/agent': victim } },
           spec: {
             restartPolicy: 'Never',
+            ...hardenedPodSpec(a.image),
             serviceAccountName: victim,
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 65532,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name: 'agent',
-                image: a.image,
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-                resources: {
-                  requests: { cpu: '100m', memory: '128Mi' },
-                  limits: { cpu: '500m', memory: '512Mi' },
-                },
-              },
-            ],
           },
         },
       },

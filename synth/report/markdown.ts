@@ -9,8 +9,12 @@ import {
   type Section,
 } from './model';
 
-/** A Markdown table cell: pipes escaped, so fleet values cannot split a row. */
-const cell = (text: string) => text.replace(/\|/g, '\\|');
+/**
+ * A Markdown table cell, escaped: a pipe would split the row, and `*`, `_`, backquotes, brackets and
+ * angle brackets in fleet values (initiator patterns such as `release-manager-*@shop.example`) would
+ * otherwise render as emphasis, code, links or HTML instead of the value.
+ */
+export const cell = (text: string): string => text.replace(/[\\`*_|<>[\]]/g, (c) => `\\${c}`);
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { diffReach, renderDiff } from '../../synth/report/diff';
-import { renderReport } from '../../synth/report/markdown';
+import { cell, renderReport } from '../../synth/report/markdown';
 import { label, mermaid } from '../../synth/report/mermaid';
 import type { AgentReach } from '../../synth/report/model';
 import { fleetReach } from '../../synth/report/reach';
@@ -151,6 +151,19 @@ describe('blast radius from the synthesized output', () => {
     expect(reach('incident-triage').admission.find((a) => a.policy === 'AG501')?.effect).toMatch(
       /^mutations only as server-side dry-run/,
     );
+  });
+
+  it('escapes Markdown in table cells, so initiator patterns and paths render as written', () => {
+    expect(cell('a*b_c|d`e<f>[g]\\h')).toBe('a\\*b\\_c\\|d\\`e\\<f\\>\\[g\\]\\\\h');
+    const markdown = renderReport('shop-platform', reaches);
+    expect(markdown).toContain('release-manager-\\*@shop.example');
+    // Outside the Mermaid blocks, no table row holds an unescaped emphasis marker.
+    const rows = markdown
+      .replace(/```mermaid\n[\s\S]*?\n```/g, '')
+      .split('\n')
+      .filter((line) => line.startsWith('|'));
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) expect(row).not.toMatch(/(^|[^\\])[*_]/);
   });
 
   it('renders Markdown with one sane Mermaid flowchart per agent, byte-identical run to run', () => {

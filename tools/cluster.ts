@@ -780,21 +780,7 @@ function openssl(args: string[]): void {
 function frontProxyCerts(dir: string): FrontProxyCerts {
   mkdirSync(dir, { recursive: true });
   const f = (name: string) => join(dir, name);
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${FRONT_PROXY_NAME}-ca`,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-  ]);
+  selfSigned(`/CN=${FRONT_PROXY_NAME}-ca`, f('ca.key'), f('ca.crt'));
   openssl([
     'req',
     '-newkey',
@@ -830,6 +816,14 @@ function frontProxyCerts(dir: string): FrontProxyCerts {
 
 /** A self-signed serving certificate for 127.0.0.1 (`tls.crt`, `tls.key`), as Gatekeeper expects in its cert dir. */
 function selfSignedCert(dir: string): void {
+  selfSigned('/CN=127.0.0.1', join(dir, 'tls.key'), join(dir, 'tls.crt'), [
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+}
+
+/** A throwaway self-signed certificate (two days, RSA 2048) and its key. */
+function selfSigned(subject: string, keyFile: string, certFile: string, extra: string[] = []): void {
   openssl([
     'req',
     '-x509',
@@ -839,12 +833,11 @@ function selfSignedCert(dir: string): void {
     '-days',
     '2',
     '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
+    subject,
+    ...extra,
     '-keyout',
-    join(dir, 'tls.key'),
+    keyFile,
     '-out',
-    join(dir, 'tls.crt'),
+    certFile,
   ]);
 }

@@ -16,7 +16,7 @@ import { agentUsername, loadFleetFile } from '../../lib';
 import { toolPath } from '../../tools/toolchain';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { hardenedPodSpec } from '../support/reviews';
-import { OpenBao, tofu } from '../vault/openbao';
+import { OpenBao, tofuApply } from '../vault/openbao';
 import { constraintName } from '../../policies/policy-pack';
 import { applyDist, ok, synth, useControlPlane, waitForEnforcement } from './harness';
 
@@ -25,6 +25,17 @@ jest.setTimeout(180_000);
 const plane = useControlPlane();
 const fleet = loadFleetFile(EXAMPLE_FLEET);
 const KILL_SWITCH_CONSTRAINT = constraintName({ folder: 'kill-switch' }, fleet.metadata.name);
+/** The fleet's kill-switch Constraint as the API server holds it. */
+const killSwitchConstraint = () =>
+  JSON.parse(
+    ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
+  );
+/** `spec.suspend` of an agent's CronJob, as kubectl prints it. */
+const cronJobSuspend = (name: string) =>
+  ok(
+    plane().kubectl(['get', 'cronjob', name, '-n', agent(name).namespace, '-o', 'jsonpath={.spec.suspend}']),
+    'get',
+  );
 const agent = (name: string) => {
   const found = fleet.spec.agents.find((a) => a.name === name);
   if (!found) throw new Error(`no agent ${name}`);
@@ -85,23 +96,11 @@ beforeAll(async () => {
   spawnSync('mkdir', ['-p', stack]);
   writeFileSync(join(stack, 'cdk.tf.json'), readFileSync(join(dist, 'vault', 'cdk.tf.json')));
   writeFileSync(join(work, 'ca.crt'), plane().ca);
-  const init = tofu(stack, ['init', '-no-color']);
-  if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stderr}`);
-  const apply = tofu(
-    stack,
-    [
-      'apply',
-      '-auto-approve',
-      '-no-color',
-      `-var=vault_address=${bao.address}`,
-      `-var=kubernetes_host=${plane().server}`,
-      `-var=kubernetes_ca_cert=${plane().ca}`,
-      `-var=kubernetes_jwt=${plane().token('vault', 'vault-auth', { duration: '2h' })}`,
-      '-var=kubernetes_disable_local_ca_jwt=true',
-    ],
-    { VAULT_TOKEN: bao.rootToken },
-  );
-  if (apply.status !== 0) throw new Error(`tofu apply failed:\n${apply.stderr}\n${apply.stdout}`);
+  tofuApply(stack, bao, {
+    host: plane().server,
+    caCert: plane().ca,
+    jwt: plane().token('vault', 'vault-auth', { duration: '2h' }),
+  });
 }, 300_000);
 
 afterAll(() => {
@@ -243,9 +242,7 @@ describe('kill switch, emergency path: the real script against the real cluster'
     );
     expect(deploy.spec.replicas).toBe(0);
     expect(deploy.metadata.annotations['agentguard.dev/kill-switch-engaged-by']).toBe('oncall@shop.example');
-    const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
-    );
+    const constraint = killSwitchConstraint();
     expect(constraint.spec.parameters.agents[agentUsername(agent(victim))]).toEqual({
       engagedBy: 'oncall@shop.example',
       reason: "it's deleting prod",
@@ -271,9 +268,7 @@ describe('kill switch, emergency path: the real script against the real cluster'
       ),
     ).toContain(bystander);
     expect((await vaultLogin(`kubernetes-${bystander}`, bystander, vaultJwt(bystander))).status).toBe(200);
-    const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
-    );
+    const constraint = killSwitchConstraint();
     expect(Object.keys(constraint.spec.parameters.agents).sort()).toEqual(
       [agentUsername(agent('capacity-report')), agentUsername(agent(victim))].sort(),
     );
@@ -399,28 +394,13 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
 
   it('engaged: AG601 lists it, its RoleBindings are gone, its CronJob is suspended; its ServiceAccount stays', async () => {
     gitopsApply(synth(engagedFleet));
-    const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
-    );
+    const constraint = killSwitchConstraint();
     expect(constraint.spec.parameters.agents[username()]).toEqual({
       engagedBy: 'dana.kim@shop.example',
       reason: 'runaway scaling',
     });
     expect(plane().kubectl(['get', 'rolebinding', `agentguard-${name}`, '-n', 'batch']).status).not.toBe(0);
-    expect(
-      ok(
-        plane().kubectl([
-          'get',
-          'cronjob',
-          name,
-          '-n',
-          agent(name).namespace,
-          '-o',
-          'jsonpath={.spec.suspend}',
-        ]),
-        'get',
-      ),
-    ).toBe('true');
+    expect(cronJobSuspend(name)).toBe('true');
     expect(
       ok(plane().kubectl(['get', 'serviceaccount', name, '-n', agent(name).namespace, '-o', 'name']), 'get'),
     ).toContain(name);
@@ -433,24 +413,9 @@ describe('kill switch, GitOps path: engage in the fleet, synth, apply; release',
 
   it('released: it works again, with the same token', async () => {
     gitopsApply(synth(VAULT_FLEET));
-    const constraint = JSON.parse(
-      ok(plane().kubectl(['get', 'agentguardkillswitch', KILL_SWITCH_CONSTRAINT, '-o', 'json']), 'get'),
-    );
+    const constraint = killSwitchConstraint();
     expect(constraint.spec.parameters.agents[username()]).toBeUndefined();
-    expect(
-      ok(
-        plane().kubectl([
-          'get',
-          'cronjob',
-          name,
-          '-n',
-          agent(name).namespace,
-          '-o',
-          'jsonpath={.spec.suspend}',
-        ]),
-        'get',
-      ),
-    ).toBe('false');
+    expect(cronJobSuspend(name)).toBe('false');
     await eventually(
       'its reads work again',
       async () => (await statusAs(token, '/apis/batch/v1/namespaces/batch/jobs')) === 200,

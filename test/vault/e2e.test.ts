@@ -17,7 +17,7 @@ import type { Phase } from '../../lib/phases';
 import { agentVaultModel, renderPolicyHcl } from '../../lib/vault';
 import { vaultStackJson } from '../../synth/vault';
 import { DIGEST } from '../support/fleets';
-import { OpenBao, tofu } from './openbao';
+import { OpenBao, tofuApply } from './openbao';
 import { throwawayCaCert, TokenReviewer } from './token-review';
 
 jest.setTimeout(120_000);
@@ -92,22 +92,7 @@ beforeAll(async () => {
   reviewer = await TokenReviewer.start();
   const caCert = throwawayCaCert(work);
   writeFileSync(join(work, 'cdk.tf.json'), vaultStackJson(FLEET));
-  const init = tofu(work, ['init', '-no-color']);
-  if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stderr}\n${init.stdout}`);
-  const apply = tofu(
-    work,
-    [
-      'apply',
-      '-auto-approve',
-      '-no-color',
-      `-var=vault_address=${bao.address}`,
-      `-var=kubernetes_host=${reviewer.url}`,
-      `-var=kubernetes_ca_cert=${caCert}`,
-      '-var=kubernetes_disable_local_ca_jwt=true',
-    ],
-    { VAULT_TOKEN: bao.rootToken },
-  );
-  if (apply.status !== 0) throw new Error(`tofu apply failed:\n${apply.stderr}\n${apply.stdout}`);
+  tofuApply(work, bao, { host: reviewer.url, caCert });
   for (const [path, value] of [
     ['agents/alpha/db', 'alpha-db-password'],
     ['agents/alpha-evil/db', 'not-alphas'],

@@ -137,3 +137,33 @@ export function tofu(dir: string, args: readonly string[], env: Record<string, s
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
+
+/** Where the Vault stack's Kubernetes auth mounts send their TokenReviews. */
+export interface KubernetesForVault {
+  readonly host: string;
+  readonly caCert: string;
+  /** A reviewer token for the mounts; absent: the client's own JWT is used. */
+  readonly jwt?: string;
+}
+
+/** `tofu init` and `tofu apply` of the stack in `dir` against `bao`; throws with tofu's output on failure. */
+export function tofuApply(dir: string, bao: OpenBao, kubernetes: KubernetesForVault): string {
+  const init = tofu(dir, ['init', '-no-color']);
+  if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stderr}\n${init.stdout}`);
+  const apply = tofu(
+    dir,
+    [
+      'apply',
+      '-auto-approve',
+      '-no-color',
+      `-var=vault_address=${bao.address}`,
+      `-var=kubernetes_host=${kubernetes.host}`,
+      `-var=kubernetes_ca_cert=${kubernetes.caCert}`,
+      ...(kubernetes.jwt ? [`-var=kubernetes_jwt=${kubernetes.jwt}`] : []),
+      '-var=kubernetes_disable_local_ca_jwt=true',
+    ],
+    { VAULT_TOKEN: bao.rootToken },
+  );
+  if (apply.status !== 0) throw new Error(`tofu apply failed:\n${apply.stderr}\n${apply.stdout}`);
+  return apply.stdout;
+}

@@ -22,7 +22,7 @@ import type { FleetInput } from '../../lib/fleet/schema';
 import { synth } from '../../synth/synth';
 import { UnsafeOutputError } from '../../synth/write';
 import { DIGEST } from '../support/fleets';
-import { OpenBao, tofu } from './openbao';
+import { OpenBao, tofuApply } from './openbao';
 import { throwawayCaCert, TokenReviewer } from './token-review';
 
 jest.setTimeout(180_000);
@@ -58,23 +58,7 @@ const stateFile = join(repo, 'fleets', '.agentguard-state', 'state-e2e.tfstate')
 let caCert: string;
 
 function apply(): string {
-  const init = tofu(stack, ['init', '-no-color']);
-  if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stderr}\n${init.stdout}`);
-  const run = tofu(
-    stack,
-    [
-      'apply',
-      '-auto-approve',
-      '-no-color',
-      `-var=vault_address=${bao.address}`,
-      `-var=kubernetes_host=${reviewer.url}`,
-      `-var=kubernetes_ca_cert=${caCert}`,
-      '-var=kubernetes_disable_local_ca_jwt=true',
-    ],
-    { VAULT_TOKEN: bao.rootToken },
-  );
-  if (run.status !== 0) throw new Error(`tofu apply failed:\n${run.stderr}\n${run.stdout}`);
-  return run.stdout;
+  return tofuApply(stack, bao, { host: reviewer.url, caCert });
 }
 
 const roleStatus = async (name: string) =>

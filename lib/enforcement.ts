@@ -7,11 +7,18 @@
  * `spec.enforcement.action` (default deny). The kill switch (AG601) is always deny: a stop button
  * that only warns stops nothing (I6), and the emergency path patches its one deny constraint.
  */
-import type { Agent, EnforcementAction, Fleet } from './fleet/schema';
+import { EXEMPT_OBJECT_PATTERN, type Agent, type EnforcementAction, type Fleet } from './fleet/schema';
+import { MANAGEABLE_KINDS } from './kinds';
 
 export const KILL_SWITCH_POLICY_ID = 'AG601';
 /** Policies that look at objects in agent namespaces only; they cannot be exempted anywhere useful. */
 export const AGENT_NAMESPACE_POLICY_IDS: readonly string[] = ['AG701'];
+/**
+ * The pods an agent writes (AG202) are never exempted: an exempted namespace or workload would let
+ * the agent run any image as any ServiceAccount with any Secret there, the escalation I2 forbids.
+ * What a target's pods may use is widened in targets[].pods instead, one name at a time.
+ */
+export const AGENT_PODS_POLICY_ID = 'AG202';
 
 /** Strictest first: where agents of several modes share a namespace, the strictest wins. */
 export const ACTION_ORDER: readonly EnforcementAction[] = ['deny', 'warn', 'dryrun'];
@@ -46,6 +53,32 @@ export function exemptNamespaces(fleet: Fleet, policyId: string): string[] {
       fleet.spec.exemptions.filter((e) => e.policies.includes(policyId)).flatMap((e) => e.namespaces),
     ),
   ].sort();
+}
+
+/**
+ * Objects exempted from a policy, sorted, as the shared Rego library matches them:
+ * `<resource>[.<group>]/<namespace>/<name>`, e.g. `deployments.apps/shop/legacy-api`. The resource,
+ * not the kind, because admission routes by resource (the API server sets it; a request body cannot
+ * claim it) and a subresource request (`deployments/scale`, kind Scale) still names its parent.
+ */
+export function exemptObjects(fleet: Fleet, policyId: string): string[] {
+  return [
+    ...new Set(
+      fleet.spec.exemptions
+        .filter((e) => e.policies.includes(policyId))
+        .flatMap((e) => e.objects)
+        .map(objectRef),
+    ),
+  ].sort();
+}
+
+/** `Deployment/shop/web` → `deployments.apps/shop/web`. The schema has checked the kind. */
+export function objectRef(exempted: string): string {
+  const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(exempted) ?? [];
+  const info = MANAGEABLE_KINDS[kind ?? ''];
+  if (!info) throw new Error(`"${exempted}" is not Kind/namespace/name of a kind agents can manage`);
+  const resource = info.group === '' ? info.resource : `${info.resource}.${info.group}`;
+  return `${resource}/${namespace}/${name}`;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { enforcementAction, exemptNamespaces, strictest } from '../lib/enforcement';
+import { enforcementAction, exemptNamespaces, exemptObjects, strictest } from '../lib/enforcement';
 import { ENFORCEMENT_ACTIONS, type Agent, type EnforcementAction, type Fleet } from '../lib/fleet/schema';
 import { LABELS } from '../lib/naming';
 import { CONSTRAINT_API_VERSION, policyByFolder, policyCatalog, type PolicyEntry } from './catalog';
@@ -70,7 +70,8 @@ export class PolicyTemplates extends Chart {
  * The constraints, parameterised from the fleet: per policy one constraint per enforcement action in
  * use (deny always, warn and dryrun only when some agent is in them), each holding exactly the agents
  * in that action, so every agent is under exactly one constraint per policy. Exempted namespaces go
- * into every constraint of the policy as `match.excludedNamespaces`.
+ * into every constraint of the policy as `match.excludedNamespaces`, exempted objects into its
+ * `exemptObjects` parameter (Gatekeeper's match cannot exclude one object; the shared Rego skips it).
  */
 export class PolicyConstraints extends Chart {
   /** Parameters of the deny constraints over the whole fleet (every agent), as a reviewer reads them. */
@@ -97,8 +98,12 @@ export class PolicyConstraints extends Chart {
       if (!this.parameters[folder])
         throw new Error(`no parameter builder for policy folder rego/${policy.folder}`);
       const excluded = exemptNamespaces(fleet, policy.id);
+      const objects = exemptObjects(fleet, policy.id);
       for (const { action, agents } of agentsByAction(fleet, policy.id)) {
-        const parameters = packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder];
+        const parameters = {
+          ...packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder],
+          ...(objects.length > 0 ? { exemptObjects: objects } : {}),
+        };
         const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
         // Agent rules key on the requesting identity, so they match every kind everywhere; pod
         // hardening looks at objects, so it matches pods and pod templates in agent namespaces.

@@ -8,8 +8,8 @@
  */
 import { resolve, dirname } from 'node:path';
 import { localStateFile } from '../vault/backend';
-import type { RuleError } from './errors';
-import type { Fleet } from './schema';
+import type { PathSegment, RuleError } from './errors';
+import { EXEMPT_OBJECT_PATTERN, type Fleet } from './schema';
 
 export interface FleetFile {
   readonly file: string;
@@ -56,17 +56,29 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
         }
       });
     });
-    fleet.spec.exemptions.forEach((exemption, e) =>
-      exemption.namespaces.forEach((ns, n) => {
+    fleet.spec.exemptions.forEach((exemption, e) => {
+      const exempted: Array<[string, string, PathSegment[]]> = [
+        ...exemption.namespaces.map((ns, n): [string, string, PathSegment[]] => [
+          ns,
+          `"${ns}" is`,
+          ['spec', 'exemptions', e, 'namespaces', n],
+        ]),
+        ...exemption.objects.map((ref, o): [string, string, PathSegment[]] => [
+          EXEMPT_OBJECT_PATTERN.exec(ref)?.[2] ?? '',
+          `"${ref}" is in`,
+          ['spec', 'exemptions', e, 'objects', o],
+        ]),
+      ];
+      for (const [ns, what, path] of exempted) {
         const owner = agentNamespaces.get(ns);
         if (owner !== undefined) {
           errors.push({
-            path: ['spec', 'exemptions', e, 'namespaces', n],
-            message: `"${ns}" is the namespace of agent "${owner}" of ${where}; agent namespaces are never exempted`,
+            path,
+            message: `${what} the namespace of agent "${owner}" of ${where}; agent namespaces are never exempted`,
           });
         }
-      }),
-    );
+      }
+    });
     const ours = localStateFile(fleet, dirname(self.file));
     if (ours !== undefined && ours === localStateFile(theirs, dirname(other.file))) {
       errors.push({

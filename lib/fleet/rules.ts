@@ -6,8 +6,14 @@ import { formatDuration } from '../duration';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
-import { AGENT_NAMESPACE_POLICY_IDS, KILL_SWITCH_POLICY_ID } from '../enforcement';
-import { DIGEST_PATTERN, type Agent, type Exemption, type FleetEnforcement } from './schema';
+import { AGENT_NAMESPACE_POLICY_IDS, AGENT_PODS_POLICY_ID, KILL_SWITCH_POLICY_ID } from '../enforcement';
+import {
+  DIGEST_PATTERN,
+  EXEMPT_OBJECT_PATTERN,
+  type Agent,
+  type Exemption,
+  type FleetEnforcement,
+} from './schema';
 import type { PathSegment, RuleError } from './errors';
 
 /** Kubernetes' TokenRequest minimum (expirationSeconds), which Vault's secrets engine goes through. */
@@ -451,8 +457,9 @@ export function enforcementRules(
 }
 
 /**
- * spec.exemptions: only known policies, never the kill switch, never an agent namespace or the
- * runners' namespace, never AG701 (it applies only in agent namespaces), approved by a human.
+ * spec.exemptions: only known policies, never the kill switch, never AG202 (the escalation it closes),
+ * never AG701 (it applies only in agent namespaces), never a namespace or object in an agent namespace
+ * or the runners' namespace, approved by a human.
  */
 export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsContext): RuleError[] {
   const errors: RuleError[] = [];
@@ -475,6 +482,12 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
           message:
             '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
         });
+      } else if (id === AGENT_PODS_POLICY_ID) {
+        errors.push({
+          path: at('policies', p),
+          message:
+            '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2); list what its pods may use in targets[].pods instead',
+        });
       } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
         errors.push({
           path: at('policies', p),
@@ -482,20 +495,25 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
         });
       }
     });
-    exemption.namespaces.forEach((ns, n) => {
+    const namespaceErrors = (ns: string, path: PathSegment[], what: string): void => {
       const owner = agentNamespaces.get(ns);
       if (owner !== undefined) {
         errors.push({
-          path: at('namespaces', n),
-          message: `"${ns}" is the namespace of agent "${owner}"; agent namespaces are never exempted (their guardrails live there)`,
+          path,
+          message: `${what} the namespace of agent "${owner}"; agent namespaces are never exempted (their guardrails live there)`,
         });
       }
       if (ns === ctx.killSwitchNamespace) {
         errors.push({
-          path: at('namespaces', n),
-          message: `"${ns}" is the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
+          path,
+          message: `${what} the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
         });
       }
+    };
+    exemption.namespaces.forEach((ns, n) => namespaceErrors(ns, at('namespaces', n), `"${ns}" is`));
+    exemption.objects.forEach((ref, o) => {
+      const namespace = EXEMPT_OBJECT_PATTERN.exec(ref)?.[2];
+      if (namespace !== undefined) namespaceErrors(namespace, at('objects', o), `"${ref}" is in`);
     });
     const approver = exemption.approvedBy;
     if (approver.startsWith('system:') || agentUsernames.has(approver)) {

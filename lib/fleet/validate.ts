@@ -100,7 +100,7 @@ function crossFieldErrors(raw: unknown): RuleError[] {
     // An exemption that does not parse is reported by the schema; its index stays its own.
     ...exemptionRules(
       exemptions.map((e) =>
-        e.success ? e.data : { policies: [], namespaces: [], reason: '', approvedBy: '' },
+        e.success ? e.data : { policies: [], namespaces: [], objects: [], reason: '', approvedBy: '' },
       ),
       settings,
     ),

@@ -17,6 +17,7 @@
 #   id: AG202
 #   invariant: I2
 #   kind: AgentGuardAgentPods
+#   exemptible: false
 #   parameters:
 #     allowTagsFrom:
 #       type: array
@@ -67,7 +68,7 @@ policy_id := "AG202"
 # description: One violation per problem, each message led by the policy ID.
 # entrypoint: true
 violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
-	ag.agent
+	ag.requesting_agent
 	ag.operation in {"CREATE", "UPDATE"}
 	some problem in problems
 	msg := sprintf("[%s] agent %s may not write %s: %s", [policy_id, ag.agent_name, ag.described, problem])
@@ -76,7 +77,7 @@ violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.age
 # What the fleet lets pods written in this namespace use; nothing outside the agent's targets.
 default allowance := {}
 
-allowance := ag.agent.namespaces[ag.request_namespace] if is_object(ag.agent.namespaces[ag.request_namespace])
+allowance := ag.requesting_agent.namespaces[ag.request_namespace] if is_object(ag.requesting_agent.namespaces[ag.request_namespace])
 
 allowed(field) := object.get(allowance, field, [])
 

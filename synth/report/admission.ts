@@ -114,7 +114,10 @@ export function admissionOf(
           ? 'DRYRUN ONLY (audit, not denied): '
           : '';
     const exempt = c.match.excludedNamespaces ?? [];
-    const exemptions = exempt.length > 0 ? `; not in exempted namespaces ${exempt.join(', ')}` : '';
+    const objects = (c.parameters as { exemptObjects?: string[] } | null)?.exemptObjects ?? [];
+    const exemptions =
+      (exempt.length > 0 ? `; not in exempted namespaces ${exempt.join(', ')}` : '') +
+      (objects.length > 0 ? `; not for exempted objects ${objects.join(', ')}` : '');
     rows.push({ policy: c.policy.id, title: c.policy.title, effect: `${mode}${effect}${exemptions}` });
   }
   return rows.sort((a, b) => (a.policy < b.policy ? -1 : 1));

@@ -417,7 +417,7 @@ describe('report', () => {
   it('shows each agent’s relaxed modes with until and reason, marks relaxed rows, and lists exemptions', () => {
     const b = defineFleet(teamB());
     const markdown = renderReport(b.metadata.name, fleetReach(b), b.spec.exemptions);
-    expect(markdown).toContain('| AG301 | sandbox | experiments | alice@example.com |');
+    expect(markdown).toContain('| AG301 | sandbox | — | experiments | alice@example.com |');
     // Every policy but AG601 (the kill switch is always deny), AG501 warned, the rest in dryrun.
     const relaxed = policyCatalog()
       .filter((p) => p.id !== 'AG601')

@@ -418,7 +418,7 @@ export const ExemptionSchema = z
       .array(exemptObject)
       .default([])
       .describe(
-        'Single objects exempted from those policies, as Kind/namespace/name (e.g. Deployment/shop/legacy-api): every request about that object, its subresources included (e.g. kubectl scale), skips the policies. Never in an agent namespace.',
+        'Single existing objects exempted from those policies, as Kind/namespace/name (e.g. Deployment/shop/legacy-api): UPDATE and DELETE of that object, its subresources included (e.g. kubectl scale), skip the policies; CREATE never does. Never in an agent namespace.',
       ),
     reason: z.string().min(1).describe('Why, for reviewers and the report.'),
     approvedBy: z

@@ -31,8 +31,10 @@ agent := requesting_agent if not exempt_object
 # An exempted object is named as "<resource>[.<group>]/<namespace>/<name>": the routed resource,
 # which the API server sets and a request body cannot claim, so a subresource request (kubectl scale
 # sends kind Scale to deployments/scale) is still about its parent. Objects without a name yet
-# (generateName) and cluster-scoped objects are never exempt.
+# (generateName) and cluster-scoped objects are never exempt. Only an existing object is: a CREATE is
+# never exempt, or an agent could make an exempt object by choosing its name.
 exempt_object if {
+	operation in {"UPDATE", "DELETE"}
 	exempted := input.parameters.exemptObjects
 	object_ref in exempted
 }

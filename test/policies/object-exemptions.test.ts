@@ -266,6 +266,22 @@ describe('an exempted object at admission (WASM)', () => {
       }),
     ],
     [
+      'a CREATE of the exempted name (an agent may not make an exempt object)',
+      request({
+        operation: 'CREATE',
+        user: WRITER,
+        kind: KINDS.deployment,
+        namespace: 'shop',
+        name: 'legacy-api',
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'legacy-api', namespace: 'shop' },
+          spec: { replicas: 1000 },
+        },
+      }),
+    ],
+    [
       'a generated name',
       request({
         operation: 'CREATE',

@@ -8,7 +8,8 @@
  *
  * The trace: a role template cannot see the request, so the human sets `trace_id` in their own
  * entity's metadata (an ACL policy lets them update that and nothing else of their entity) and then
- * reads the token; the template copies it into the claim.
+ * reads the token; the template copies it into the claim. Key rotation: the fleet holds a snapshot
+ * of OpenBao's JWKS, which lists the signing key and the next one, so it outlives one rotation.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,7 @@ let jwks: { keys: Record<string, unknown>[] };
 let alice: Human;
 let mallory: Human;
 const tokens: Record<string, string> = {};
+let fleetFile: string;
 
 async function ok(result: Promise<{ status: number; body: unknown }>, what: string) {
   const { status, body } = await result;
@@ -162,6 +164,26 @@ beforeAll(async () => {
   jwks = (await ok(bao.api(undefined, 'GET', 'identity/oidc/.well-known/keys'), 'jwks')) as unknown as {
     keys: Record<string, unknown>[];
   };
+
+  // The fleet: the example fleet, its issuer replaced by OpenBao (jwksFile: the published keys).
+  const fleet = parse(readFileSync(EXAMPLE_FLEET, 'utf8')) as {
+    metadata: { name: string };
+    spec: { attribution: { issuers: unknown[] } };
+  };
+  fleet.metadata.name = FLEET_NAME;
+  fleet.spec.attribution.issuers = [
+    {
+      name: 'openbao',
+      issuer,
+      audience: AUDIENCE,
+      jwksFile: 'openbao.jwks.json',
+      algorithms: ['ES256'],
+      subjectClaim: 'username',
+    },
+  ];
+  writeFileSync(join(work, 'openbao.jwks.json'), JSON.stringify(jwks));
+  fleetFile = join(work, 'fleet.yaml');
+  writeFileSync(fleetFile, stringify(fleet));
 
   tokens.valid = await delegation(alice, 'release-bot', TRACEPARENT);
   tokens.otherAgent = await delegation(alice, 'incident-triage', TRACEPARENT);
@@ -276,28 +298,6 @@ describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator 
     },
   ];
 
-  let fleetFile: string;
-  beforeAll(() => {
-    const fleet = parse(readFileSync(EXAMPLE_FLEET, 'utf8')) as {
-      metadata: { name: string };
-      spec: { attribution: { issuers: unknown[] } };
-    };
-    fleet.metadata.name = FLEET_NAME;
-    fleet.spec.attribution.issuers = [
-      {
-        name: 'openbao',
-        issuer,
-        audience: AUDIENCE,
-        jwksFile: 'openbao.jwks.json',
-        algorithms: ['ES256'],
-        subjectClaim: 'username',
-      },
-    ];
-    writeFileSync(join(work, 'openbao.jwks.json'), JSON.stringify(jwks));
-    fleetFile = join(work, 'fleet.yaml');
-    writeFileSync(fleetFile, stringify(fleet));
-  });
-
   const manifest = (c: ReturnType<typeof cases>[number]): Manifest => {
     const metadata = attributed('web', 'shop', c.initiator, c.traceparent) as {
       annotations: Record<string, string>;
@@ -344,5 +344,39 @@ describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator 
     const run = gatorVerify(new Map([['attribution', gatorCases]]), { name: FLEET_NAME, constraints });
     expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL|got/.test(l))).toEqual([]);
     expect(run.status).toBe(0);
+  });
+});
+
+describe('key rotation: the fleet holds a snapshot of the JWKS', () => {
+  it('OpenBao publishes the next key ahead, so the snapshot survives one rotation and not two', async () => {
+    const kids = jwks.keys.map((k) => k.kid);
+    const afterRotation = async () => {
+      await ok(bao.root('POST', 'identity/oidc/key/agentguard/rotate', {}), 'rotate');
+      return delegation(alice, 'release-bot', TRACEPARENT);
+    };
+    const once = await afterRotation();
+    const twice = await afterRotation();
+    expect(kids).toContain(decodeProtectedHeader(once).kid);
+    expect(kids).not.toContain(decodeProtectedHeader(twice).kid);
+    const files = [once, twice].map((token, i) => {
+      const path = join(work, `rotated-${i}.yaml`);
+      const metadata = attributed('web', 'shop', ALICE, TRACEPARENT) as {
+        annotations: Record<string, string>;
+      };
+      metadata.annotations['agentguard.dev/delegation'] = token;
+      writeFileSync(path, stringify(deployment(metadata, 3)));
+      return path;
+    });
+    const run = agentguard(['check', '--fleet', fleetFile, '--as', 'release-bot', '-o', 'json', ...files]);
+    const lines = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { violations: { message: string }[] });
+    expect(lines.map((l) => l.violations.map((v) => v.message))).toEqual([
+      [],
+      [
+        '[AG301] agent release-bot may not change deployments.apps shop/web: delegation signature does not verify with the keys of issuer openbao; the token was altered or not signed by it',
+      ],
+    ]);
   });
 });

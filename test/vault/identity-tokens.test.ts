@@ -21,7 +21,7 @@ import { createRequest, userInfoFor, type Manifest } from '../../lib/admission/r
 import { loadFleetFile } from '../../lib/fleet/load';
 import { PolicyConstraints } from '../../policies/policy-pack';
 import { agentguard, EXAMPLE_FLEET } from '../support/cli';
-import { gatorVerify, type GatorCase } from '../support/gator';
+import { gatorVerify } from '../support/gator';
 import { AGENTS, attributed, deployment, OTHER_TRACEPARENT, TRACEPARENT } from '../support/reviews';
 import { OpenBao } from './openbao';
 
@@ -56,6 +56,7 @@ const DELEGATOR_POLICY = `
 path "identity/oidc/token/release-bot" { capabilities = ["read"] }
 path "identity/oidc/token/release-bot-brief" { capabilities = ["read"] }
 path "identity/oidc/token/incident-triage" { capabilities = ["read"] }
+path "identity/oidc/token/release-bot-by-*" { capabilities = ["read"] }
 # The trace the next delegation is for: the own entity's metadata, never its name or policies.
 path "identity/entity/id/{{identity.entity.id}}" {
   capabilities = ["update"]
@@ -119,6 +120,58 @@ async function delegation(who: Human, role: string, traceparent: string): Promis
   );
   const minted = await ok(bao.api(who.token, 'GET', `identity/oidc/token/${role}`), `token ${role}`);
   return minted.data!.token as string;
+}
+
+const SIGNATURE_MESSAGE =
+  '[AG301] agent release-bot may not change deployments.apps shop/web: delegation signature does not verify with the keys of issuer openbao; the token was altered or not signed by it';
+
+/** release-bot's Deployment web in shop, attributed to `initiator` for TRACEPARENT, carrying `token`. */
+function webFor(token: string, initiator = ALICE, traceparent = TRACEPARENT): Manifest {
+  const metadata = attributed('web', 'shop', initiator, traceparent) as {
+    annotations: Record<string, string>;
+  };
+  metadata.annotations['agentguard.dev/delegation'] = token;
+  return deployment(metadata, 3) as unknown as Manifest;
+}
+
+/** `agentguard check --fleet <fleet> --as release-bot -o json`: each manifest's allowed and messages. */
+function checkAsReleaseBot(fleet: string, manifests: readonly Manifest[], prefix: string) {
+  const files = manifests.map((m, i) => {
+    const path = join(work, `${prefix}-${i}.yaml`);
+    writeFileSync(path, stringify(m));
+    return path;
+  });
+  const run = agentguard(['check', '--fleet', fleet, '--as', 'release-bot', '-o', 'json', ...files]);
+  expect(run.stderr).toBe('');
+  return run.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { allowed: boolean; violations: { policy: string; message: string }[] })
+    .map((line) => ({ allowed: line.allowed, messages: line.violations.map((v) => v.message) }));
+}
+
+/** gator verify with the fleet's own AG301 constraint: the manifests as release-bot's CREATEs. */
+function gatorAsReleaseBot(
+  fleet: string,
+  cases: readonly { name: string; manifest: Manifest; messages: string[] }[],
+) {
+  const loaded = loadFleetFile(fleet);
+  const constraints = new PolicyConstraints(new App(), 'constraints', { fleet: loaded });
+  const run = gatorVerify(
+    new Map([
+      [
+        'attribution',
+        cases.map((c) => ({
+          name: c.name,
+          request: createRequest(c.manifest, userInfoFor(AGENTS.releaseBot), c.name),
+          messages: c.messages,
+        })),
+      ],
+    ]),
+    { name: loaded.metadata.name, constraints },
+  );
+  expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL|got/.test(l))).toEqual([]);
+  expect(run.status).toBe(0);
 }
 
 beforeAll(async () => {
@@ -233,7 +286,6 @@ describe('OpenBao identity tokens', () => {
 
 describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator agree', () => {
   const PREFIX = '[AG301] agent release-bot may not change deployments.apps shop/web: ';
-  const SIGNATURE = `${PREFIX}delegation signature does not verify with the keys of issuer openbao; the token was altered or not signed by it`;
   const ALLOWED = 'release-manager-*@shop.example, oncall@shop.example';
 
   /** One byte of the payload changed (a digit of trace_id), header and signature kept. */
@@ -259,7 +311,7 @@ describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator 
       initiator: ALICE,
       traceparent: TRACEPARENT,
       token: tampered(tokens.valid),
-      expected: [SIGNATURE],
+      expected: [SIGNATURE_MESSAGE],
     },
     {
       name: 'for another agent',
@@ -298,34 +350,11 @@ describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator 
     },
   ];
 
-  const manifest = (c: ReturnType<typeof cases>[number]): Manifest => {
-    const metadata = attributed('web', 'shop', c.initiator, c.traceparent) as {
-      annotations: Record<string, string>;
-    };
-    metadata.annotations['agentguard.dev/delegation'] = c.token;
-    return deployment(metadata, 3) as unknown as Manifest;
-  };
+  const manifest = (c: ReturnType<typeof cases>[number]) => webFor(c.token, c.initiator, c.traceparent);
 
   it('agentguard check (real clock): the valid token is allowed, every other denied with its message', () => {
-    const files = cases().map((c, i) => {
-      const path = join(work, `case-${i}.yaml`);
-      writeFileSync(path, stringify(manifest(c)));
-      return path;
-    });
-    const run = agentguard(['check', '--fleet', fleetFile, '--as', 'release-bot', '-o', 'json', ...files]);
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(1);
-    const lines = run.stdout
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { allowed: boolean; violations: { policy: string; message: string }[] });
-    expect(
-      lines.map((line, i) => ({
-        name: cases()[i].name,
-        allowed: line.allowed,
-        messages: line.violations.map((v) => v.message),
-      })),
-    ).toEqual(
+    const results = checkAsReleaseBot(fleetFile, cases().map(manifest), 'case');
+    expect(results.map((r, i) => ({ name: cases()[i].name, ...r }))).toEqual(
       cases().map((c) => ({
         name: c.name,
         allowed: c.expected.length === 0,
@@ -335,15 +364,10 @@ describe('a fleet trusting OpenBao: agentguard check --as release-bot and gator 
   });
 
   it('gator (Gatekeeper, real clock) gives the same verdicts with the fleet’s constraint', () => {
-    const constraints = new PolicyConstraints(new App(), 'constraints', { fleet: loadFleetFile(fleetFile) });
-    const gatorCases: GatorCase[] = cases().map((c) => ({
-      name: c.name,
-      request: createRequest(manifest(c), userInfoFor(AGENTS.releaseBot), c.name),
-      messages: c.expected,
-    }));
-    const run = gatorVerify(new Map([['attribution', gatorCases]]), { name: FLEET_NAME, constraints });
-    expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL|got/.test(l))).toEqual([]);
-    expect(run.status).toBe(0);
+    gatorAsReleaseBot(
+      fleetFile,
+      cases().map((c) => ({ name: c.name, manifest: manifest(c), messages: c.expected })),
+    );
   });
 });
 
@@ -358,25 +382,62 @@ describe('key rotation: the fleet holds a snapshot of the JWKS', () => {
     const twice = await afterRotation();
     expect(kids).toContain(decodeProtectedHeader(once).kid);
     expect(kids).not.toContain(decodeProtectedHeader(twice).kid);
-    const files = [once, twice].map((token, i) => {
-      const path = join(work, `rotated-${i}.yaml`);
-      const metadata = attributed('web', 'shop', ALICE, TRACEPARENT) as {
-        annotations: Record<string, string>;
-      };
-      metadata.annotations['agentguard.dev/delegation'] = token;
-      writeFileSync(path, stringify(deployment(metadata, 3)));
-      return path;
-    });
-    const run = agentguard(['check', '--fleet', fleetFile, '--as', 'release-bot', '-o', 'json', ...files]);
-    const lines = run.stdout
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { violations: { message: string }[] });
-    expect(lines.map((l) => l.violations.map((v) => v.message))).toEqual([
-      [],
-      [
-        '[AG301] agent release-bot may not change deployments.apps shop/web: delegation signature does not verify with the keys of issuer openbao; the token was altered or not signed by it',
-      ],
+    expect(checkAsReleaseBot(fleetFile, [webFor(once), webFor(twice)], 'rotated')).toEqual([
+      { allowed: true, messages: [] },
+      { allowed: false, messages: [SIGNATURE_MESSAGE] },
     ]);
+  });
+});
+
+describe('every algorithm AG301 allows, as OpenBao signs it', () => {
+  it('ES256, EdDSA and RS256 tokens pass check and gator, and fail both with one signature character changed', async () => {
+    const algorithms = ['ES256', 'EdDSA', 'RS256'];
+    for (const alg of algorithms) {
+      await ok(
+        bao.root('POST', `identity/oidc/key/by-${alg.toLowerCase()}`, {
+          algorithm: alg,
+          allowed_client_ids: [AUDIENCE],
+        }),
+        `identity/oidc/key/by-${alg}`,
+      );
+      await ok(
+        bao.root('POST', `identity/oidc/role/release-bot-by-${alg.toLowerCase()}`, {
+          key: `by-${alg.toLowerCase()}`,
+          client_id: AUDIENCE,
+          ttl: '5m',
+          template: template(AGENTS.releaseBot),
+        }),
+        `identity/oidc/role/release-bot-by-${alg}`,
+      );
+    }
+    // Every named key's public keys, of three types: the fleet allows the three algorithms.
+    const keys = await ok(bao.api(undefined, 'GET', 'identity/oidc/.well-known/keys'), 'jwks');
+    writeFileSync(join(work, 'openbao-all.jwks.json'), JSON.stringify(keys));
+    const fleet = parse(readFileSync(fleetFile, 'utf8')) as {
+      spec: { attribution: { issuers: { jwksFile: string; algorithms: string[] }[] } };
+    };
+    fleet.spec.attribution.issuers[0].jwksFile = 'openbao-all.jwks.json';
+    fleet.spec.attribution.issuers[0].algorithms = algorithms;
+    const allAlgorithms = join(work, 'fleet-all-algorithms.yaml');
+    writeFileSync(allAlgorithms, stringify(fleet));
+
+    const cases: { name: string; manifest: Manifest; messages: string[] }[] = [];
+    for (const alg of algorithms) {
+      const token = await delegation(alice, `release-bot-by-${alg.toLowerCase()}`, TRACEPARENT);
+      expect(decodeProtectedHeader(token).alg).toBe(alg);
+      // A character in the middle of the signature: every one of its bits counts there.
+      const at = token.lastIndexOf('.') + 10;
+      const altered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      cases.push({ name: alg, manifest: webFor(token), messages: [] });
+      cases.push({ name: `${alg}, altered`, manifest: webFor(altered), messages: [SIGNATURE_MESSAGE] });
+    }
+    expect(
+      checkAsReleaseBot(
+        allAlgorithms,
+        cases.map((c) => c.manifest),
+        'alg',
+      ),
+    ).toEqual(cases.map((c) => ({ allowed: c.messages.length === 0, messages: c.messages })));
+    gatorAsReleaseBot(allAlgorithms, cases);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * WASM and the real Gatekeeper engine must agree: 150 generated reviews per policy (1,350 in all)
  * are evaluated by opa-wasm, and gator verify then checks each against exactly those violations.
- * One differing message or count fails the test. A second suite sends 300 of release-bot's requests
+ * One differing message or count fails the test. A second suite sends 150 of release-bot's requests
  * (signed attribution) with delegation tokens of every kind to AG301.
  *
  * Time: the requests carry delegations minted relative to an anchor (now, in whole seconds, when the
@@ -22,7 +22,7 @@ import { regoPack } from '../../policies/wasm-build';
 import { messages } from '../../policies/wasm';
 
 const PER_POLICY = 150;
-const SIGNED_REVIEWS = 300;
+const SIGNED_REVIEWS = 150;
 
 const ANCHOR = Math.floor(Date.now() / 1000);
 const at = () => seconds(ANCHOR);

@@ -4,7 +4,8 @@
  * with the JWKS and `iss` OpenBao publishes and `subjectClaim: username` (OpenBao's `sub` is an entity
  * ID); the real `agentguard check --as release-bot` and the real Gatekeeper engine (gator) accept the
  * token and deny a tampered one, one for another agent, one from a human outside the initiator
- * patterns, one for another trace and an expired one, each with its exact AG301 message.
+ * patterns, one for another trace and an expired one, each with its exact AG301 message; tokens of
+ * OpenBao keys of every algorithm AG301 allows (ES256, EdDSA, RS256) pass both engines.
  *
  * The trace: a role template cannot see the request, so the human sets `trace_id` in their own
  * entity's metadata (an ACL policy lets them update that and nothing else of their entity) and then
@@ -125,7 +126,7 @@ async function delegation(who: Human, role: string, traceparent: string): Promis
 const SIGNATURE_MESSAGE =
   '[AG301] agent release-bot may not change deployments.apps shop/web: delegation signature does not verify with the keys of issuer openbao; the token was altered or not signed by it';
 
-/** release-bot's Deployment web in shop, attributed to `initiator` for TRACEPARENT, carrying `token`. */
+/** release-bot's Deployment web in shop, attributed to `initiator` and `traceparent`, carrying `token`. */
 function webFor(token: string, initiator = ALICE, traceparent = TRACEPARENT): Manifest {
   const metadata = attributed('web', 'shop', initiator, traceparent) as {
     annotations: Record<string, string>;

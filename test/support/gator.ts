@@ -7,8 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { constraintName, type PolicyConstraints } from '../../policies/policy-pack';
+import { constraintName } from '../../policies/policy-pack';
 import { policyByFolder, templateFile } from '../../policies/catalog';
+import type { PolicyConstraints } from '../../policies/policy-pack';
 import { admissionReview, EXAMPLE_FLEET_NAME, exampleConstraints } from './reviews';
 import { runTool, type ToolRun } from './tools';
 
@@ -22,16 +23,16 @@ export interface GatorCase {
 /** Regex matching exactly one literal message, as gator's `message` assertion takes a regex. */
 const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 
-/**
- * Runs `gator verify` over one suite per policy folder, each against the deny constraint of the given
- * fleet (the example fleet by default); returns the run and keeps nothing on disk.
- */
+/** The constraints a suite checks against: by default the example fleet's. */
+export interface GatorFleet {
+  readonly name: string;
+  readonly constraints: PolicyConstraints;
+}
+
+/** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
 export function gatorVerify(
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
-  fleet: { readonly name: string; readonly constraints: PolicyConstraints } = {
-    name: EXAMPLE_FLEET_NAME,
-    constraints: exampleConstraints(),
-  },
+  fleet: GatorFleet = { name: EXAMPLE_FLEET_NAME, constraints: exampleConstraints() },
 ): ToolRun {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
   try {

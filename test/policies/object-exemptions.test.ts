@@ -98,6 +98,18 @@ function offending(name: string, namespace = 'shop'): Array<[string, Record<stri
   ];
 }
 
+/** The writer creating a Deployment above its replica cap, named (or generated) by `metadata`. */
+function createDeployment(metadata: { name?: string; generateName?: string; namespace: string }) {
+  return request({
+    operation: 'CREATE',
+    user: WRITER,
+    kind: KINDS.deployment,
+    namespace: metadata.namespace,
+    ...(metadata.name !== undefined ? { name: metadata.name } : {}),
+    object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas: 1000 } },
+  });
+}
+
 /** Every violation each constraint set finds for a request, as `ID action: message`. */
 async function violations(constraints: readonly AppliedConstraint[], review: Record<string, unknown>) {
   const evaluator = new PackEvaluator(committedModules);
@@ -251,51 +263,22 @@ describe('an exempted object at admission (WASM)', () => {
       }),
     ],
     [
-      'a body claiming kind Deployment, routed to configmaps',
+      'an UPDATE whose body and kind claim Deployment, routed to configmaps',
       request({
-        operation: 'CREATE',
+        operation: 'UPDATE',
         user: WRITER,
         kind: { ...KINDS.configMap, kind: 'Deployment' },
         namespace: 'shop',
         name: 'legacy-api',
-        object: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'legacy-api', namespace: 'shop' },
-        },
+        object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy-api' } },
+        oldObject: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'legacy-api' } },
       }),
     ],
     [
       'a CREATE of the exempted name (an agent may not make an exempt object)',
-      request({
-        operation: 'CREATE',
-        user: WRITER,
-        kind: KINDS.deployment,
-        namespace: 'shop',
-        name: 'legacy-api',
-        object: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { name: 'legacy-api', namespace: 'shop' },
-          spec: { replicas: 1000 },
-        },
-      }),
+      createDeployment({ name: 'legacy-api', namespace: 'shop' }),
     ],
-    [
-      'a generated name',
-      request({
-        operation: 'CREATE',
-        user: WRITER,
-        kind: KINDS.deployment,
-        namespace: 'shop',
-        object: {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
-          metadata: { generateName: 'legacy-api', namespace: 'shop' },
-          spec: { replicas: 1000 },
-        },
-      }),
-    ],
+    ['a generated name', createDeployment({ generateName: 'legacy-api', namespace: 'shop' })],
     [
       'a cluster-scoped object of the same name',
       request({

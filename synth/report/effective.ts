@@ -49,6 +49,10 @@ export function resourceKeyOf(apiGroup: string, resource: string): string {
 type Verdict = 'denied' | 'dry-run only' | undefined;
 type Gate = (parameters: unknown, username: string, namespace: string, key: string, op: string) => Verdict;
 
+/**
+ * The verb gates. Synth writes one constraint per policy and enforcement action, each naming only
+ * the agents under that action, so a gate says nothing about an agent its parameters do not name.
+ */
 const GATES: Readonly<Record<string, Gate>> = {
   'kill-switch': (p, u) => ((p as KillSwitchParameters).agents[u] ? 'denied' : undefined),
   'trust-phase': (p, u, ns, key, op) => {
@@ -60,10 +64,11 @@ const GATES: Readonly<Record<string, Gate>> = {
     if (!allowlist.includes(key)) return 'denied';
     return mutations === 'dry-run-only' ? 'dry-run only' : undefined;
   },
-  'destructive-verbs': (p, u, ns, key, op) =>
-    op === 'delete' && !((p as DestructiveVerbsParameters).agents[u]?.deletable[ns] ?? []).includes(key)
-      ? 'denied'
-      : undefined,
+  'destructive-verbs': (p, u, ns, key, op) => {
+    // An agent absent from this constraint is under another one (its own enforcement action).
+    const entry = (p as DestructiveVerbsParameters).agents[u];
+    return entry && op === 'delete' && !(entry.deletable[ns] ?? []).includes(key) ? 'denied' : undefined;
+  },
 };
 
 function requestKind(apiGroup: string, resource: string): { group: string; kind: string } {

@@ -7,6 +7,7 @@
  * Terraform state file, or both managing the same secrets-engine mount. `synth --also` runs this.
  */
 import { resolve, dirname } from 'node:path';
+import { cite } from '../invariants';
 import { localStateFile } from '../vault/backend';
 import type { PathSegment, RuleError } from './errors';
 import { EXEMPT_OBJECT_PATTERN, type Fleet } from './schema';
@@ -51,7 +52,7 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
         if (targetOwner !== undefined) {
           errors.push({
             path: ['spec', 'agents', i, 'targets', t, 'namespace'],
-            message: `"${target.namespace}" is the namespace of agent "${targetOwner}" of ${where}; agents may not act in agent namespaces (I2)`,
+            message: `"${target.namespace}" is the namespace of agent "${targetOwner}" of ${where}; agents may not act in agent namespaces ${cite('I2')}`,
           });
         }
       });

@@ -3,6 +3,7 @@
  * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
  */
 import { formatDuration } from '../duration';
+import { cite } from '../invariants';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
@@ -69,7 +70,7 @@ export function fleetRules(
       if (owner !== undefined && target.namespace !== agent.namespace) {
         errors.push({
           path: ['spec', 'agents', index, 'targets', t, 'namespace'],
-          message: `"${target.namespace}" is the namespace of agent "${owner}"; agents may not act in agent namespaces (I2)`,
+          message: `"${target.namespace}" is the namespace of agent "${owner}"; agents may not act in agent namespaces ${cite('I2')}`,
         });
       }
     });
@@ -112,7 +113,7 @@ function reservedNamespace(namespace: string, ctx: FleetContext): boolean {
 /** An agent running or acting where the runners live could stop, change or read its own stop button. */
 function killSwitchNamespaceError(namespace: string, ctx: FleetContext): string | undefined {
   return namespace === ctx.killSwitchNamespace
-    ? `"${namespace}" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`
+    ? `"${namespace}" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button ${cite('I2')}, so pick another namespace`
     : undefined;
 }
 
@@ -177,7 +178,7 @@ const AGENT_RULES: readonly AgentRule[] = [
         if (target.namespace === agent.namespace) {
           errors.push({
             path,
-            message: `"${target.namespace}" is the agent's own namespace; an agent may not manage its own guardrails (I2)`,
+            message: `"${target.namespace}" is the agent's own namespace; an agent may not manage its own guardrails ${cite('I2')}`,
           });
         }
         if (reservedNamespace(target.namespace, ctx)) {
@@ -337,7 +338,7 @@ const AGENT_RULES: readonly AgentRule[] = [
         ? [
             {
               path: at('attribution', 'initiators'),
-              message: `must list at least one human identity for phase ${agent.phase} (I3), e.g. "*@example.com"`,
+              message: `must list at least one human identity for phase ${agent.phase} ${cite('I3')}, e.g. "*@example.com"`,
             },
           ]
         : [],
@@ -442,7 +443,7 @@ export function enforcementRules(
       else if (id === KILL_SWITCH_POLICY_ID && action !== 'deny') {
         errors.push({
           path: [...at, id],
-          message: `"${action}": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6)`,
+          message: `"${action}": the kill switch (AG601) is always deny; a stop button that only warns stops nothing ${cite('I6')}`,
         });
       }
     }
@@ -479,14 +480,12 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
       else if (id === KILL_SWITCH_POLICY_ID) {
         errors.push({
           path: at('policies', p),
-          message:
-            '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
+          message: `"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt ${cite('I6')}`,
         });
       } else if (id === AGENT_PODS_POLICY_ID) {
         errors.push({
           path: at('policies', p),
-          message:
-            '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2); list what its pods may use in targets[].pods instead',
+          message: `"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there ${cite('I2')}; list what its pods may use in targets[].pods instead`,
         });
       } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
         errors.push({

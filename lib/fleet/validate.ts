@@ -15,6 +15,7 @@ import { policyCatalog } from '../../policies/catalog';
 import { agentRules, enforcementRules, exemptionRules, fleetRules } from './rules';
 import { agentIssuerErrors, checkIssuers } from './issuers';
 import { knownKeysIn } from './schema-keys';
+import { cite } from '../invariants';
 import { GUARDRAIL_KINDS } from '../kinds';
 import {
   AgentSchema,
@@ -139,7 +140,7 @@ function lenientAgent(raw: unknown): { agent: Agent; valid: Set<string> } {
 
 function explainValue(input: unknown): string | undefined {
   return typeof input === 'string' && GUARDRAIL_KINDS.includes(input)
-    ? 'is a guardrail kind that no agent may be given (I2)'
+    ? `is a guardrail kind that no agent may be given ${cite('I2')}`
     : undefined;
 }
 

@@ -459,7 +459,7 @@ describe('exemptions', () => {
       'the kill switch',
       { policies: ['AG601'], namespaces: ['legacy'] },
       'spec.exemptions[0].policies[0]',
-      '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
+      '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6, see docs/design.md#i6)',
     ],
     [
       'the runners’ namespace',
@@ -520,7 +520,7 @@ describe('exemptions', () => {
       (f: Loose) =>
         (f.spec.agents[0].enforcement = { policies: { AG601: 'warn' }, until: '2026-08-01', reason: 'x' }),
       'spec.agents[0].enforcement.policies.AG601',
-      '"warn": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6)',
+      '"warn": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6, see docs/design.md#i6)',
     ],
     [
       'a per-agent mode without until',

@@ -204,13 +204,13 @@ describe('object exemptions in the fleet', () => {
       'AG202 for an object',
       { policies: ['AG202'], objects: [EXEMPT] },
       'spec.exemptions[0].policies[0]',
-      '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2); list what its pods may use in targets[].pods instead',
+      '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2, see docs/design.md#i2); list what its pods may use in targets[].pods instead',
     ],
     [
       'AG202 for a namespace',
       { policies: ['AG202'], namespaces: ['shop'] },
       'spec.exemptions[0].policies[0]',
-      '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2); list what its pods may use in targets[].pods instead',
+      '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2, see docs/design.md#i2); list what its pods may use in targets[].pods instead',
     ],
     [
       'an exemption of nothing',

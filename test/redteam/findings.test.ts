@@ -169,7 +169,7 @@ describe('F1 (High): AG202 StatefulSet claim enumeration is O(spec.replicas) in 
   it('FINDING: one StatefulSet CREATE with replicas 1,000,000 costs Gatekeeper seconds; 2^31-1 would cost hours and ~600 GB', () => {
     const small = gatorSeconds(statefulSetReview(1));
     const big = gatorSeconds(statefulSetReview(1_000_000));
-    // eslint-disable-next-line no-console
+     
     console.log(`gator AG202: replicas 1 -> ${small}s, replicas 1e6 -> ${big}s`);
     // The webhook timeout Gatekeeper registers by default is 3 s; the request body is 1 KB.
     expect(big - small).toBeGreaterThan(2);
@@ -341,6 +341,18 @@ describe('F4 (Medium): AG401 does not cap Job/CronJob parallelism', () => {
     const result = await check(baseFleet(), job(10_000));
     expect(result.violations).toEqual([]); // should be AG401
   });
+
+  it('FINDING (gator): the real engine finds no AG401 violation either', () => {
+    const fleet = defineFleet(baseFleet());
+    const run = gatorVerify(
+      new Map([['replica-limits', [{ name: 'job', request: job(10_000), messages: [] }]]]),
+      {
+        name: fleet.metadata.name,
+        constraints: new PolicyConstraints(new App(), 'c', { fleet }),
+      },
+    );
+    expect(run.status).toBe(0);
+  }, 120_000);
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -475,5 +487,185 @@ describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers sub
     });
     expect(ids(await check(baseFleet(), review))).toEqual(['AG201', 'AG501']);
     expect((await check(fleet, review)).violations).toEqual([]); // should be AG201 (ephemeral containers are never available)
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// F8 (Medium): objects that act with someone else's privileges are not policed. Service and
+// Ingress are manageable kinds (release-bot has Service create in the example fleet), and no policy
+// looks at what they do: a Service with externalIPs intercepts traffic to that IP from every pod and
+// node of the cluster (CVE-2020-8554, unfixed in Kubernetes by design), a LoadBalancer/NodePort
+// exposes the namespace's pods outside the cluster, and an ingress-nginx snippet annotation runs
+// configuration in the ingress controller, which reads every Secret of the cluster.
+// -------------------------------------------------------------------------------------------------
+
+describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are admitted', () => {
+  const fleet = baseFleet((f) => {
+    const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
+    writer.targets[0].kinds.push('Service', 'Ingress');
+  });
+
+  it('FINDING: a Service with externalIPs 8.8.8.8 (cluster-wide MITM of that IP) is allowed', async () => {
+    const review = request({
+      operation: 'CREATE',
+      user: WRITER,
+      kind: KINDS.service,
+      namespace: 'shop',
+      name: 'dns-mitm',
+      extra: ATTRIBUTED,
+      object: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'dns-mitm', namespace: 'shop' },
+        spec: {
+          type: 'LoadBalancer',
+          externalIPs: ['8.8.8.8'],
+          selector: { app: 'web' },
+          ports: [{ port: 53, protocol: 'UDP' }],
+        },
+      },
+    });
+    expect((await check(fleet, review)).violations).toEqual([]); // should be denied
+  });
+
+  it('FINDING: an Ingress with an ingress-nginx configuration-snippet is allowed', async () => {
+    const review = request({
+      operation: 'CREATE',
+      user: WRITER,
+      kind: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
+      namespace: 'shop',
+      name: 'snippet',
+      extra: ATTRIBUTED,
+      object: {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: {
+          name: 'snippet',
+          namespace: 'shop',
+          annotations: {
+            'nginx.ingress.kubernetes.io/configuration-snippet':
+              'content_by_lua_block { ngx.say(io.open("/var/run/secrets/kubernetes.io/serviceaccount/token"):read("*a")) }',
+          },
+        },
+        spec: {
+          rules: [
+            {
+              host: 'checkout.shop.example',
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'web', port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
+    expect((await check(fleet, review)).violations).toEqual([]); // should be denied
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Non-findings: attacks tried that the pack holds (kept as regression tests).
+// -------------------------------------------------------------------------------------------------
+
+describe('non-findings (held)', () => {
+  const exempting = baseFleet((f) => {
+    f.spec.exemptions = [
+      {
+        policies: ['AG101', 'AG102', 'AG201', 'AG301', 'AG401', 'AG501'],
+        objects: ['Pod/shop/legacy-worker', 'Deployment/shop/legacy-api'],
+        reason: 'legacy (SHOP-77)',
+        approvedBy: 'alice@example.com',
+      },
+    ];
+  });
+
+  it('an Eviction of an exempt pod is a CREATE: not exempt, AG102 denies', async () => {
+    const review = request({
+      operation: 'CREATE',
+      user: WRITER,
+      kind: KINDS.pod,
+      subResource: 'eviction',
+      subResourceKind: { group: 'policy', version: 'v1', kind: 'Eviction' },
+      namespace: 'shop',
+      name: 'legacy-worker',
+      extra: ATTRIBUTED,
+      object: {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name: 'legacy-worker', namespace: 'shop' },
+      },
+    });
+    expect(ids(await check(exempting, review))).toContain('AG102');
+  });
+
+  it('a nameless DELETE (collection) in the exempt namespace/resource is not exempt', async () => {
+    const review = request({
+      operation: 'DELETE',
+      user: WRITER,
+      kind: KINDS.deployment,
+      namespace: 'shop',
+      extra: ATTRIBUTED,
+      oldObject: deploymentObject('legacy-api', 1),
+    });
+    expect(ids(await check(exempting, review))).toContain('AG101');
+  });
+
+  it('a ReplicaSet named like the exempt Deployment (its child resource) is not exempt', async () => {
+    const review = request({
+      operation: 'DELETE',
+      user: WRITER,
+      kind: KINDS.replicaSet,
+      namespace: 'shop',
+      name: 'legacy-api',
+      extra: ATTRIBUTED,
+      oldObject: {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'legacy-api', namespace: 'shop' },
+      },
+    });
+    expect(ids(await check(exempting, review))).toContain('AG101');
+  });
+
+  it('AG202 still checks a pod template written into an exempt Deployment', async () => {
+    const bad = deploymentObject('legacy-api', 1);
+    (bad.spec.template.spec as Loose).serviceAccountName = 'shop-admin';
+    const review = request({
+      operation: 'UPDATE',
+      user: WRITER,
+      kind: KINDS.deployment,
+      namespace: 'shop',
+      name: 'legacy-api',
+      extra: ATTRIBUTED,
+      object: bad,
+      oldObject: deploymentObject('legacy-api', 1),
+    });
+    expect(ids(await check(exempting, review))).toEqual(['AG202']);
+  });
+
+  it.each([
+    ['an upper-case domain', 'alice@EXAMPLE.com'],
+    ['a Cyrillic a in the domain', 'alice@ex\u0430mple.com'],
+    ['a second @', 'x@evil.com@example.com'],
+    ['a suffix after the domain', 'alice@example.com.evil.com'],
+    ['a trailing newline', 'alice@example.com\n'],
+  ])('initiator pattern *@example.com refuses %s', async (_what, who) => {
+    const review = request({
+      operation: 'UPDATE',
+      user: WRITER,
+      kind: KINDS.configMap,
+      namespace: 'shop',
+      name: 'settings',
+      extra: { ...ATTRIBUTED, 'agentguard.dev/initiator': [who] },
+      object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } },
+      oldObject: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' } },
+    });
+    expect(ids(await check(baseFleet(), review))).toEqual(['AG301']);
   });
 });

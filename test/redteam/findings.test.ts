@@ -169,7 +169,7 @@ describe('F1 (High): AG202 StatefulSet claim enumeration is O(spec.replicas) in 
   it('FINDING: one StatefulSet CREATE with replicas 1,000,000 costs Gatekeeper seconds; 2^31-1 would cost hours and ~600 GB', () => {
     const small = gatorSeconds(statefulSetReview(1));
     const big = gatorSeconds(statefulSetReview(1_000_000));
-     
+
     console.log(`gator AG202: replicas 1 -> ${small}s, replicas 1e6 -> ${big}s`);
     // The webhook timeout Gatekeeper registers by default is 3 s; the request body is 1 KB.
     expect(big - small).toBeGreaterThan(2);
@@ -567,6 +567,34 @@ describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are a
     });
     expect((await check(fleet, review)).violations).toEqual([]); // should be denied
   });
+});
+
+// -------------------------------------------------------------------------------------------------
+// F9 (Low): reserved namespaces can be exempted. The loader refuses kube-system, gatekeeper-system and
+// the Vault namespace as targets, and refuses exemptions of agent and runner namespaces, but accepts
+// an exemption of kube-system, gatekeeper-system (Gatekeeper's Config lives there) or the Vault
+// namespace; with F3 the exemption also covers those Namespace objects themselves.
+// -------------------------------------------------------------------------------------------------
+
+describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
+  it.each(['kube-system', 'gatekeeper-system', 'vault'])(
+    'FINDING: AG201/AG501 exempted in %s: the fleet validates',
+    (ns) => {
+      const fleet = baseFleet((f) => {
+        f.spec.vault = { namespace: 'vault' };
+        f.spec.exemptions = [
+          { policies: ['AG201', 'AG501'], namespaces: [ns], reason: 'x', approvedBy: 'alice@example.com' },
+        ];
+      });
+      expect(validateFleet(fleet).ok).toBe(true); // should be refused like an agent namespace
+      // The same namespace as a target is refused.
+      const asTarget = baseFleet((f) => {
+        f.spec.vault = { namespace: 'vault' };
+        f.spec.agents[1].targets.push({ namespace: ns, kinds: ['ConfigMap'] });
+      });
+      expect(validateFleet(asTarget).ok).toBe(false);
+    },
+  );
 });
 
 // -------------------------------------------------------------------------------------------------

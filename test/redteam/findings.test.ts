@@ -598,6 +598,59 @@ describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
 });
 
 // -------------------------------------------------------------------------------------------------
+// F10 (Medium): AG202's StatefulSet claim-takeover rule only sees objects with volumeClaimTemplates.
+// Create the StatefulSet with replicas 0 (no ordinal, no claim checked), then `kubectl scale` it: the
+// Scale carries no templates, so AG202 checks nothing, and the controller binds the retained claims
+// data-db-0..2 of a deleted StatefulSet `db` (kept by the default Retain policy) to pods the agent
+// wrote, whose command it chooses. An HPA with minReplicas does the same through the HPA controller.
+// -------------------------------------------------------------------------------------------------
+
+describe('F10 (Medium): StatefulSet claim takeover through replicas 0 plus the scale subresource', () => {
+  it('FINDING: CREATE db with replicas 0, then scale to 3: both allowed; CREATE with 3 is denied', async () => {
+    const fleet = baseFleet();
+    const denied = await check(fleet, statefulSetReview(3));
+    expect(ids(denied)).toEqual(['AG202']);
+    expect(denied.violations[0].message).toMatch(/makes claims data-db-0, data-db-1, data-db-2/);
+    expect((await check(fleet, statefulSetReview(0))).violations).toEqual([]);
+    const scale = (replicas: number) => ({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: { replicas },
+    });
+    const scaleUp = request({
+      operation: 'UPDATE',
+      user: WRITER,
+      kind: KINDS.statefulSet,
+      subResource: 'scale',
+      subResourceKind: SCALE_KIND,
+      namespace: 'shop',
+      name: 'db',
+      extra: ATTRIBUTED,
+      object: scale(3),
+      oldObject: scale(0),
+    });
+    expect((await check(fleet, scaleUp)).violations).toEqual([]); // should be AG202 (claims data-db-0..2)
+    // The real engine agrees: no AG202 violation for either step.
+    const defined = defineFleet(fleet);
+    const run = gatorVerify(
+      new Map([
+        [
+          'agent-pods',
+          [
+            { name: 'create replicas 0', request: statefulSetReview(0), messages: [] },
+            { name: 'scale to 3', request: scaleUp, messages: [] },
+          ],
+        ],
+      ]),
+      { name: defined.metadata.name, constraints: new PolicyConstraints(new App(), 'c', { fleet: defined }) },
+    );
+    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
+    expect(run.status).toBe(0);
+  }, 120_000);
+});
+
+// -------------------------------------------------------------------------------------------------
 // Non-findings: attacks tried that the pack holds (kept as regression tests).
 // -------------------------------------------------------------------------------------------------
 

@@ -19,6 +19,13 @@ export const AGENT_NAMESPACE_POLICY_IDS: readonly string[] = ['AG701'];
  * What a target's pods may use is widened in targets[].pods instead, one name at a time.
  */
 export const AGENT_PODS_POLICY_ID = 'AG202';
+/**
+ * The Services and Ingresses an agent writes (AG203) are never exempted either: an exempted
+ * namespace or object would let the agent take over traffic to any IP (externalIPs), open its pods to
+ * the internet or run configuration in the ingress controller, which reads every Secret. What a
+ * target may expose is widened in targets[].exposure instead.
+ */
+export const AGENT_EXPOSURE_POLICY_ID = 'AG203';
 
 /** Strictest first: where agents of several modes share a namespace, the strictest wins. */
 export const ACTION_ORDER: readonly EnforcementAction[] = ['deny', 'warn', 'dryrun'];

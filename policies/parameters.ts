@@ -80,6 +80,22 @@ export interface AgentPodsParameters {
   readonly agents: ByUsername<{ readonly namespaces: Record<string, PodAllowance> }>;
 }
 
+/**
+ * What Services and Ingresses an agent writes in one namespace may expose: the fleet's
+ * targets[].exposure, sorted. ClusterIP is always allowed and externalIPs never, so neither appears.
+ */
+export interface ExposureAllowance {
+  readonly serviceTypes: string[];
+  readonly loadBalancerSourceRanges: string[];
+  readonly ingressClasses: string[];
+  readonly tlsSecrets: string[];
+  readonly defaultBackend: boolean;
+}
+export interface AgentExposureParameters {
+  /** Per agent: target namespace → what its Services and Ingresses there may expose. */
+  readonly agents: ByUsername<{ readonly namespaces: Record<string, ExposureAllowance> }>;
+}
+
 /** Parameters of every policy, keyed by its rego/ folder. */
 export interface PackParameters {
   readonly 'destructive-verbs': DestructiveVerbsParameters;
@@ -91,6 +107,7 @@ export interface PackParameters {
   readonly 'kill-switch': KillSwitchParameters;
   readonly 'hardened-pods': HardenedPodsParameters;
   readonly 'agent-pods': AgentPodsParameters;
+  readonly 'agent-exposure': AgentExposureParameters;
 }
 
 /** A kind as RBAC and admission reviews spell its resource: deployments.apps, configmaps. */
@@ -144,6 +161,17 @@ function podAllowance(target: Target): PodAllowance {
   };
 }
 
+function exposureAllowance(target: Target): ExposureAllowance {
+  const { serviceTypes, loadBalancerSourceRanges, ingressClasses, tlsSecrets, defaultBackend } = target.exposure;
+  return {
+    serviceTypes: sorted(serviceTypes),
+    loadBalancerSourceRanges: sorted(loadBalancerSourceRanges),
+    ingressClasses: sorted(ingressClasses),
+    tlsSecrets: sorted(tlsSecrets),
+    defaultBackend,
+  };
+}
+
 /** Builds each policy's parameters from the fleet, one builder per rego/ folder. */
 const BUILDERS: { readonly [F in keyof PackParameters]: (fleet: Fleet) => PackParameters[F] } = {
   'destructive-verbs': deletesParameters,
@@ -171,6 +199,9 @@ const BUILDERS: { readonly [F in keyof PackParameters]: (fleet: Fleet) => PackPa
   'agent-pods': (fleet) => ({
     allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
     agents: byUsername(fleet.spec.agents, (a) => ({ namespaces: byNamespace(a.targets, podAllowance) })),
+  }),
+  'agent-exposure': (fleet) => ({
+    agents: byUsername(fleet.spec.agents, (a) => ({ namespaces: byNamespace(a.targets, exposureAllowance) })),
   }),
 };
 

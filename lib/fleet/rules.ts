@@ -7,7 +7,12 @@ import { cite } from '../invariants';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
-import { AGENT_NAMESPACE_POLICY_IDS, AGENT_PODS_POLICY_ID, KILL_SWITCH_POLICY_ID } from '../enforcement';
+import {
+  AGENT_EXPOSURE_POLICY_ID,
+  AGENT_NAMESPACE_POLICY_IDS,
+  AGENT_PODS_POLICY_ID,
+  KILL_SWITCH_POLICY_ID,
+} from '../enforcement';
 import {
   DIGEST_PATTERN,
   EXEMPT_OBJECT_PATTERN,
@@ -458,7 +463,7 @@ export function enforcementRules(
 }
 
 /**
- * spec.exemptions: only known policies, never the kill switch, never AG202 (the escalation it closes),
+ * spec.exemptions: only known policies, never the kill switch, never AG202 or AG203 (the escalations they close),
  * never AG701 (it applies only in agent namespaces), never a namespace or object in an agent namespace
  * or the runners' namespace, approved by a human.
  */
@@ -486,6 +491,11 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
         errors.push({
           path: at('policies', p),
           message: `"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there ${cite('I2')}; list what its pods may use in targets[].pods instead`,
+        });
+      } else if (id === AGENT_EXPOSURE_POLICY_ID) {
+        errors.push({
+          path: at('policies', p),
+          message: `"AG203" (network exposure an agent writes) cannot be exempted: the agent could then take over traffic to any IP, expose pods outside the cluster or run configuration in the ingress controller there ${cite('I2')}; list what may be exposed in targets[].exposure instead`,
         });
       } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
         errors.push({

@@ -127,6 +127,44 @@ export const TargetPodsSchema = z
     'What pods the agent creates or changes in this namespace may use (I2): whoever writes a workload can run it as any ServiceAccount and with any Secret of the namespace, so each is denied unless named here.',
   );
 
+/** Service types an agent may write besides ClusterIP, which is always allowed. */
+export const EXPOSED_SERVICE_TYPES = ['NodePort', 'LoadBalancer', 'ExternalName'] as const;
+
+export const TargetExposureSchema = z
+  .strictObject({
+    serviceTypes: z
+      .array(z.enum(EXPOSED_SERVICE_TYPES))
+      .default([])
+      .describe(
+        'Service types the agent may write here besides ClusterIP (always allowed): NodePort and LoadBalancer expose pods outside the cluster, ExternalName makes a name in the cluster resolve anywhere. Empty: ClusterIP only. spec.externalIPs is never allowed (CVE-2020-8554).',
+      ),
+    loadBalancerSourceRanges: z
+      .array(z.string().regex(CIDR, { message: 'must be an IPv4 CIDR such as 203.0.113.0/24' }))
+      .default([])
+      .describe(
+        'Client ranges a LoadBalancer Service the agent writes here may admit: each of its spec.loadBalancerSourceRanges must be one of these, and it must set at least one. Empty: no LoadBalancer Service (list 0.0.0.0/0 to allow the whole internet).',
+      ),
+    ingressClasses: objectNames('an IngressClass').describe(
+      'IngressClasses the Ingresses the agent writes here may use (spec.ingressClassName or the kubernetes.io/ingress.class annotation). Empty: any class; listed: one of these, named explicitly.',
+    ),
+    tlsSecrets: objectNames('a Secret').describe(
+      "Secrets of this namespace the Ingresses may name in spec.tls[].secretName (the controller serves that certificate and key). Kept apart from pods.secrets: serving a certificate is not reading it, and listing a TLS Secret in pods.secrets would hand its private key to every pod the agent writes. Empty: no TLS Secret.",
+    ),
+    defaultBackend: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Whether the Ingresses may set spec.defaultBackend, which takes the traffic no rule matches. Default: no.',
+      ),
+  })
+  .refine((e) => e.loadBalancerSourceRanges.length === 0 || e.serviceTypes.includes('LoadBalancer'), {
+    path: ['loadBalancerSourceRanges'],
+    message: 'only means something with LoadBalancer in serviceTypes; add it there or remove the ranges',
+  })
+  .describe(
+    'What Services and Ingresses the agent creates or changes in this namespace may expose (I2): a Service or Ingress acts with the privileges of kube-proxy, the cloud load balancer and the ingress controller, so each exposure is denied unless named here (AG203).',
+  );
+
 export const TargetSchema = z
   .strictObject({
     namespace: dnsLabel('the target namespace').describe('A namespace the agent acts in.'),
@@ -143,6 +181,7 @@ export const TargetSchema = z
       .default([])
       .describe('Kinds the agent may delete here (I1 exception); autonomous agents only, a subset of kinds.'),
     pods: TargetPodsSchema.prefault({}),
+    exposure: TargetExposureSchema.prefault({}),
   })
   .describe('A namespace the agent acts in and what it may do there.');
 
@@ -407,7 +446,7 @@ const exemptObject = z.string().superRefine((ref, ctx) => {
 
 export const ExemptionSchema = z
   .strictObject({
-    policies: z.array(policyId).min(1).describe('Policy IDs exempted; never AG202, AG601 or AG701.'),
+    policies: z.array(policyId).min(1).describe('Policy IDs exempted; never AG202, AG203, AG601 or AG701.'),
     namespaces: z
       .array(dnsLabel('an exempted namespace'))
       .default([])
@@ -631,6 +670,7 @@ export type Fleet = z.output<typeof FleetSchema>;
 export type Agent = z.output<typeof AgentSchema>;
 export type Target = z.output<typeof TargetSchema>;
 export type TargetPods = z.output<typeof TargetPodsSchema>;
+export type TargetExposure = z.output<typeof TargetExposureSchema>;
 export type Egress = z.output<typeof EgressSchema>;
 export type Promotion = z.output<typeof PromotionSchema>;
 export type Issuer = z.output<typeof IssuerSchema>;

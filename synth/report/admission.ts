@@ -4,6 +4,7 @@
  */
 import type { AppliedConstraint } from '../../policies/match';
 import type {
+  AgentExposureParameters,
   AgentPodsParameters,
   AttributionParameters,
   DeletionByProxyParameters,
@@ -89,6 +90,27 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
     (p as AgentPodsParameters).agents[u]
       ? 'every pod it writes, anywhere, must be hardened and may use only the ServiceAccounts, Secrets, claims, CSI drivers and registries listed per target (see Pods it writes)'
       : undefined,
+  'agent-exposure': (p, u) => {
+    const entry = (p as AgentExposureParameters).agents[u];
+    if (!entry) return undefined;
+    const widened = Object.entries(entry.namespaces)
+      .map(([ns, e]) => {
+        const parts = [
+          e.serviceTypes.length > 0 ? `Service types ${e.serviceTypes.join(', ')}` : '',
+          e.loadBalancerSourceRanges.length > 0
+            ? `LoadBalancer source ranges ${e.loadBalancerSourceRanges.join(', ')}`
+            : '',
+          e.ingressClasses.length > 0 ? `IngressClasses ${e.ingressClasses.join(', ')} only` : '',
+          e.tlsSecrets.length > 0 ? `TLS Secrets ${e.tlsSecrets.join(', ')}` : '',
+          e.defaultBackend ? 'Ingress defaultBackend' : '',
+        ].filter((s) => s !== '');
+        return parts.length > 0 ? `${ns}: ${parts.join('; ')}` : '';
+      })
+      .filter((s) => s !== '');
+    const base =
+      'Services it writes, anywhere: ClusterIP only and never externalIPs; Ingresses: no snippet, auth-url or mirror annotations, no TLS Secret, no defaultBackend';
+    return widened.length === 0 ? base : `${base}, except ${widened.join(' / ')}`;
+  },
   'hardened-pods': (_p, _u, namespace, c) =>
     (c.match.namespaces ?? []).includes(namespace)
       ? `pods and pod templates in ${namespace} must be hardened (restricted PSS, read-only root, limits, no token automount, pinned images)`

@@ -197,6 +197,25 @@ const INVARIANTS: Record<keyof PackParameters, Invariant> = {
       );
     return !escalates || denied(v);
   },
+  // I2: a Service an agent writes with externalIPs, or of a type other than ClusterIP that its
+  // target does not list, is denied; nobody else's requests, no DELETE and no other kind are touched.
+  'agent-exposure': (req, v) => {
+    if (!isAgent(req) || !['CREATE', 'UPDATE'].includes(req.operation)) return !denied(v);
+    if (!['services', 'ingresses'].includes(req.resource.resource)) return !denied(v);
+    if (req.resource.resource !== 'services') return true;
+    const spec = (req.object?.spec ?? {}) as { externalIPs?: unknown; type?: unknown };
+    const types =
+      ((agentParams('agent-exposure', req)?.namespaces ?? {}) as Record<string, { serviceTypes: string[] }>)[
+        req.namespace ?? ''
+      ]?.serviceTypes ?? [];
+    const exposes =
+      (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) ||
+      (spec.type !== undefined &&
+        spec.type !== null &&
+        spec.type !== 'ClusterIP' &&
+        !types.includes(String(spec.type)));
+    return !exposes || denied(v);
+  },
   // I7: a pod running as root or with privilege escalation is denied, whoever sends it.
   'hardened-pods': (req, v) => {
     if (req.operation === 'DELETE' || req.resource.resource !== 'pods' || req.subResource) return true;

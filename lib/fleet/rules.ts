@@ -256,6 +256,27 @@ const AGENT_RULES: readonly AgentRule[] = [
       }),
   },
   {
+    // targets[].exposure only means something where the agent writes Services or Ingresses.
+    needs: ['targets'],
+    check: (agent, at) =>
+      agent.targets.flatMap((target, t): RuleError[] => {
+        const e = target.exposure;
+        const fields: Array<[kind: string, field: string, set: boolean]> = [
+          ['Service', 'serviceTypes', e.serviceTypes.length > 0],
+          ['Service', 'loadBalancerSourceRanges', e.loadBalancerSourceRanges.length > 0],
+          ['Ingress', 'ingressClasses', e.ingressClasses.length > 0],
+          ['Ingress', 'tlsSecrets', e.tlsSecrets.length > 0],
+          ['Ingress', 'defaultBackend', e.defaultBackend],
+        ];
+        return fields
+          .filter(([kind, , set]) => set && !target.kinds.includes(kind))
+          .map(([kind, field]) => ({
+            path: at('targets', t, 'exposure', field),
+            message: `has no effect: kinds (${target.kinds.join(', ')}) has no ${kind}; remove exposure.${field} or add ${kind} to kinds`,
+          }));
+      }),
+  },
+  {
     // Vault issues an agent with targets its Kubernetes tokens through TokenRequest, which refuses
     // anything shorter than 10 minutes: a shorter TTL would leave the agent unable to act at all.
     needs: ['phase', 'vault', 'targets'],

@@ -247,6 +247,118 @@ const cases: Case[] = [
     ],
   ],
   [
+    'malformed exposure allowances (AG203)',
+    mutated((f) => {
+      f.spec.agents[1].targets[0].kinds.push('Service', 'Ingress');
+      f.spec.agents[1].targets[0].exposure = {
+        serviceTypes: ['ClusterIP', 'Nodeport'],
+        loadBalancerSourceRanges: ['0.0.0.0'],
+        ingressClasses: ['Nginx'],
+        tlsSecrets: ['Web_TLS'],
+        defaultBackend: 'yes',
+        externalIPs: ['8.8.8.8'],
+      };
+    }),
+    [
+      [
+        'spec.agents[1].targets[0].exposure.serviceTypes[0]',
+        '"ClusterIP" is not one of NodePort, LoadBalancer, ExternalName',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.serviceTypes[1]',
+        '"Nodeport" is not one of NodePort, LoadBalancer, ExternalName',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.loadBalancerSourceRanges[0]',
+        '"0.0.0.0" must be an IPv4 CIDR such as 203.0.113.0/24',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.ingressClasses[0]',
+        '"Nginx" must be a Kubernetes object name (RFC 1123 subdomain) of an IngressClass',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.tlsSecrets[0]',
+        '"Web_TLS" must be a Kubernetes object name (RFC 1123 subdomain) of a Secret',
+      ],
+      ['spec.agents[1].targets[0].exposure.defaultBackend', '"yes" is not true or false'],
+      [
+        'spec.agents[1].targets[0].exposure.externalIPs',
+        'unknown key; allowed keys: defaultBackend, ingressClasses, loadBalancerSourceRanges, serviceTypes, tlsSecrets',
+      ],
+    ],
+  ],
+  [
+    'LoadBalancer source ranges without LoadBalancer in serviceTypes (AG203)',
+    mutated((f) => {
+      f.spec.agents[1].targets[0].exposure = {
+        serviceTypes: ['NodePort'],
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+        ingressClasses: ['nginx'],
+        tlsSecrets: ['web-tls'],
+        defaultBackend: true,
+      };
+    }),
+    [
+      [
+        'spec.agents[1].targets[0].exposure.loadBalancerSourceRanges',
+        'only means something with LoadBalancer in serviceTypes; add it there or remove the ranges',
+      ],
+    ],
+  ],
+  [
+    'exposure allowances without the kinds they widen (AG203)',
+    mutated((f) => {
+      f.spec.agents[1].targets[0].exposure = {
+        serviceTypes: ['LoadBalancer'],
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+        ingressClasses: ['nginx'],
+        tlsSecrets: ['web-tls'],
+        defaultBackend: true,
+      };
+    }),
+    [
+      [
+        'spec.agents[1].targets[0].exposure.serviceTypes',
+        'has no effect: kinds (Deployment, ConfigMap) has no Service; remove exposure.serviceTypes or add Service to kinds',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.loadBalancerSourceRanges',
+        'has no effect: kinds (Deployment, ConfigMap) has no Service; remove exposure.loadBalancerSourceRanges or add Service to kinds',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.ingressClasses',
+        'has no effect: kinds (Deployment, ConfigMap) has no Ingress; remove exposure.ingressClasses or add Ingress to kinds',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.tlsSecrets',
+        'has no effect: kinds (Deployment, ConfigMap) has no Ingress; remove exposure.tlsSecrets or add Ingress to kinds',
+      ],
+      [
+        'spec.agents[1].targets[0].exposure.defaultBackend',
+        'has no effect: kinds (Deployment, ConfigMap) has no Ingress; remove exposure.defaultBackend or add Ingress to kinds',
+      ],
+    ],
+  ],
+  [
+    'AG203 exempted (network exposure is never exempted)',
+    mutated((f) => {
+      f.spec.exemptions = [
+        {
+          policies: ['AG203'],
+          namespaces: ['shop'],
+          reason: 'legacy ingress',
+          approvedBy: 'alice@example.com',
+        },
+      ];
+    }),
+    [
+      [
+        'spec.exemptions[0].policies[0]',
+        '"AG203" (network exposure an agent writes) cannot be exempted: the agent could then take over traffic to any IP, expose pods outside the cluster or run configuration in the ingress controller there (I2, see docs/design.md#i2); list what may be exposed in targets[].exposure instead',
+      ],
+    ],
+  ],
+  [
     'delete of a kind not in kinds',
     mutated((f) => (f.spec.agents[2].targets[0].deleteKinds = ['Job', 'Deployment'])),
     [

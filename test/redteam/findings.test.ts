@@ -3,7 +3,8 @@
  * and signed attribution). Each `describe` is one finding: a request a policy should deny, evaluated
  * through the real engines (WASM via PackChecker on a fleet from defineFleet, and gator where cheap).
  * Tests named "FINDING" assert the CURRENT, WRONG verdict (allowed where a deny is expected), so the
- * suite passes today and fails once the hole is closed: flip the assertion then.
+ * suite passes today and fails once the hole is closed: flip the assertion then, and rename the
+ * test "FIXED" (F8 is).
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -491,22 +492,24 @@ describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers sub
 });
 
 // -------------------------------------------------------------------------------------------------
-// F8 (Medium): objects that act with someone else's privileges are not policed. Service and
-// Ingress are manageable kinds (release-bot has Service create in the example fleet), and no policy
-// looks at what they do: a Service with externalIPs intercepts traffic to that IP from every pod and
-// node of the cluster (CVE-2020-8554, unfixed in Kubernetes by design), a LoadBalancer/NodePort
-// exposes the namespace's pods outside the cluster, and an ingress-nginx snippet annotation runs
-// configuration in the ingress controller, which reads every Secret of the cluster.
+// F8 (Medium, fixed by AG203): objects that act with someone else's privileges were not policed.
+// Service and Ingress are manageable kinds (release-bot has Service create in the example fleet),
+// and no policy looked at what they do: a Service with externalIPs intercepts traffic to that IP
+// from every pod and node of the cluster (CVE-2020-8554, unfixed in Kubernetes by design), a
+// LoadBalancer/NodePort exposes the namespace's pods outside the cluster, and an ingress-nginx
+// snippet annotation runs configuration in the ingress controller, which reads every Secret of the
+// cluster. AG203 (rego/agent-exposure) now denies each; test/policies/agent-exposure.test.ts has
+// every route.
 // -------------------------------------------------------------------------------------------------
 
-describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are admitted', () => {
+describe('F8 (Medium, fixed by AG203): Service externalIPs and Ingress snippet annotations are denied', () => {
   const fleet = baseFleet((f) => {
     const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
     writer.targets[0].kinds.push('Service', 'Ingress');
   });
 
-  it('FINDING: a Service with externalIPs 8.8.8.8 (cluster-wide MITM of that IP) is allowed', async () => {
-    const review = request({
+  const externalIpService = () =>
+    request({
       operation: 'CREATE',
       user: WRITER,
       kind: KINDS.service,
@@ -525,11 +528,9 @@ describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are a
         },
       },
     });
-    expect((await check(fleet, review)).violations).toEqual([]); // should be denied
-  });
 
-  it('FINDING: an Ingress with an ingress-nginx configuration-snippet is allowed', async () => {
-    const review = request({
+  const snippetIngress = () =>
+    request({
       operation: 'CREATE',
       user: WRITER,
       kind: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
@@ -565,7 +566,59 @@ describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are a
         },
       },
     });
-    expect((await check(fleet, review)).violations).toEqual([]); // should be denied
+
+  const SERVICE_MESSAGES = [
+    '[AG203] agent writer may not write services shop/dns-mitm: spec.externalIPs ["8.8.8.8"] may not be set: a Service with external IPs takes over traffic to those addresses from every pod and node of the cluster (CVE-2020-8554); no fleet field allows it',
+    '[AG203] agent writer may not write services shop/dns-mitm: spec.loadBalancerSourceRanges must list the clients a LoadBalancer admits, each one of spec.agents[writer].targets[shop].exposure.loadBalancerSourceRanges (allowed: none); without it the whole internet reaches the pods',
+    '[AG203] agent writer may not write services shop/dns-mitm: spec.type "LoadBalancer" is not allowed: use ClusterIP or a type listed in spec.agents[writer].targets[shop].exposure.serviceTypes (allowed: none)',
+  ];
+  const INGRESS_MESSAGES = [
+    '[AG203] agent writer may not write ingresses.networking.k8s.io shop/snippet: metadata.annotations["nginx.ingress.kubernetes.io/configuration-snippet"] is not allowed: it has the ingress controller, which reads every Secret of the cluster, run configuration or send requests elsewhere; no fleet field allows it',
+  ];
+
+  it('FIXED: a Service with externalIPs 8.8.8.8 (cluster-wide MITM of that IP) is denied by AG203 alone', async () => {
+    const result = await check(fleet, externalIpService());
+    expect(ids(result)).toEqual(['AG203']);
+    expect(result.violations.map((v) => v.message).sort()).toEqual(SERVICE_MESSAGES);
+  });
+
+  it('FIXED: an Ingress with an ingress-nginx configuration-snippet is denied by AG203 alone', async () => {
+    const result = await check(fleet, snippetIngress());
+    expect(ids(result)).toEqual(['AG203']);
+    expect(result.violations.map((v) => v.message)).toEqual(INGRESS_MESSAGES);
+  });
+
+  it('FIXED (gator): the real engine denies both with the same messages', () => {
+    const defined = defineFleet(fleet);
+    const run = gatorVerify(
+      new Map<string, GatorCase[]>([
+        [
+          'agent-exposure',
+          [
+            { name: 'external-ips', request: externalIpService(), messages: SERVICE_MESSAGES },
+            { name: 'snippet', request: snippetIngress(), messages: INGRESS_MESSAGES },
+          ],
+        ],
+      ]),
+      { name: defined.metadata.name, constraints: new PolicyConstraints(new App(), 'c', { fleet: defined }) },
+    );
+    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
+    expect(run.status).toBe(0);
+  }, 120_000);
+
+  it('FIXED: AG203 cannot be exempted, so the hole cannot be reopened per namespace or object', () => {
+    const exempting = baseFleet((f) => {
+      f.spec.exemptions = [
+        { policies: ['AG203'], namespaces: ['shop'], reason: 'legacy edge', approvedBy: 'alice@example.com' },
+      ];
+    });
+    const result = validateFleet(exempting);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.path)).toEqual(['spec.exemptions[0].policies[0]']);
+    expect(result.errors[0].message).toMatch(
+      /"AG203" \(network exposure an agent writes\) cannot be exempted/,
+    );
   });
 });
 

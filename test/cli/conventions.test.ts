@@ -91,6 +91,7 @@ describe('check --output sarif', () => {
       'AG102',
       'AG201',
       'AG202',
+      'AG203',
       'AG301',
       'AG401',
       'AG501',

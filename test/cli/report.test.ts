@@ -62,6 +62,7 @@ describe('blast radius from the synthesized output', () => {
       'AG102',
       'AG201',
       'AG202',
+      'AG203',
       'AG301',
       'AG401',
       'AG501',
@@ -69,6 +70,9 @@ describe('blast radius from the synthesized output', () => {
       'AG701',
     ]);
     expect(effect('AG101')).toBe('DELETE denied everywhere');
+    expect(effect('AG203')).toBe(
+      'Services it writes, anywhere: ClusterIP only and never externalIPs; Ingresses: no snippet, auth-url or mirror annotations, no TLS Secret, no defaultBackend',
+    );
     expect(effect('AG102')).toBe(
       'no deletes through Kubernetes (ownerReferences, finalizers, TTL and history limits, PVC retention, evictions) anywhere',
     );

@@ -162,7 +162,8 @@ function podAllowance(target: Target): PodAllowance {
 }
 
 function exposureAllowance(target: Target): ExposureAllowance {
-  const { serviceTypes, loadBalancerSourceRanges, ingressClasses, tlsSecrets, defaultBackend } = target.exposure;
+  const { serviceTypes, loadBalancerSourceRanges, ingressClasses, tlsSecrets, defaultBackend } =
+    target.exposure;
   return {
     serviceTypes: sorted(serviceTypes),
     loadBalancerSourceRanges: sorted(loadBalancerSourceRanges),

@@ -148,7 +148,7 @@ export const TargetExposureSchema = z
       'IngressClasses the Ingresses the agent writes here may use (spec.ingressClassName or the kubernetes.io/ingress.class annotation). Empty: any class; listed: one of these, named explicitly.',
     ),
     tlsSecrets: objectNames('a Secret').describe(
-      "Secrets of this namespace the Ingresses may name in spec.tls[].secretName (the controller serves that certificate and key). Kept apart from pods.secrets: serving a certificate is not reading it, and listing a TLS Secret in pods.secrets would hand its private key to every pod the agent writes. Empty: no TLS Secret.",
+      'Secrets of this namespace the Ingresses may name in spec.tls[].secretName (the controller serves that certificate and key). Kept apart from pods.secrets: serving a certificate is not reading it, and listing a TLS Secret in pods.secrets would hand its private key to every pod the agent writes. Empty: no TLS Secret.',
     ),
     defaultBackend: z
       .boolean()

@@ -198,22 +198,36 @@ const INVARIANTS: Record<keyof PackParameters, Invariant> = {
     return !escalates || denied(v);
   },
   // I2: a Service an agent writes with externalIPs, or of a type other than ClusterIP that its
-  // target does not list, is denied; nobody else's requests, no DELETE and no other kind are touched.
+  // target does not list; an Ingress with a snippet or auth-url annotation (any prefix) or a TLS
+  // Secret its target does not list: denied. Nobody else's requests, no DELETE, no other kind.
   'agent-exposure': (req, v) => {
     if (!isAgent(req) || !['CREATE', 'UPDATE'].includes(req.operation)) return !denied(v);
     if (!['services', 'ingresses'].includes(req.resource.resource)) return !denied(v);
-    if (req.resource.resource !== 'services') return true;
-    const spec = (req.object?.spec ?? {}) as { externalIPs?: unknown; type?: unknown };
-    const types =
-      ((agentParams('agent-exposure', req)?.namespaces ?? {}) as Record<string, { serviceTypes: string[] }>)[
-        req.namespace ?? ''
-      ]?.serviceTypes ?? [];
+    const allowance = (
+      (agentParams('agent-exposure', req)?.namespaces ?? {}) as Record<
+        string,
+        { serviceTypes: string[]; tlsSecrets: string[] }
+      >
+    )[req.namespace ?? ''];
+    const spec = (req.object?.spec ?? {}) as Record<string, unknown>;
+    if (req.resource.resource === 'services') {
+      const exposes =
+        (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) ||
+        typeof spec.externalIPs === 'string' ||
+        (spec.type !== undefined &&
+          spec.type !== null &&
+          spec.type !== 'ClusterIP' &&
+          !(allowance?.serviceTypes ?? []).includes(String(spec.type)));
+      return !exposes || denied(v);
+    }
+    const annotations = Object.keys(
+      ((req.object?.metadata as { annotations?: object } | undefined)?.annotations ?? {}) as object,
+    );
+    const tls = Array.isArray(spec.tls) ? (spec.tls as { secretName?: string }[]) : [];
     const exposes =
-      (Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0) ||
-      (spec.type !== undefined &&
-        spec.type !== null &&
-        spec.type !== 'ClusterIP' &&
-        !types.includes(String(spec.type)));
+      annotations.some((k) => /(snippets?|\/auth-url)$/.test(k)) ||
+      tls.some((t) => t.secretName && !(allowance?.tlsSecrets ?? []).includes(t.secretName)) ||
+      (spec.tls !== undefined && !Array.isArray(spec.tls));
     return !exposes || denied(v);
   },
   // I7: a pod running as root or with privilege escalation is denied, whoever sends it.

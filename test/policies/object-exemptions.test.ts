@@ -159,12 +159,12 @@ describe('object exemptions in the fleet', () => {
     expect(markdown).not.toMatch(/\| AG601 \|.*exempted objects/);
   });
 
-  it('are declared in every template but those of AG202, AG601 and AG701, which no exemption reaches', () => {
+  it('are declared in every template but those of AG202, AG203, AG601 and AG701, which no exemption reaches', () => {
     expect(
       policyCatalog()
         .filter((p) => !p.exemptible)
         .map((p) => p.id),
-    ).toEqual(['AG202', 'AG601', 'AG701']);
+    ).toEqual(['AG202', 'AG203', 'AG601', 'AG701']);
   });
 
   it.each([

@@ -54,6 +54,7 @@ const EXTRA_KINDS: KindRef[] = [
     resource: 'horizontalpodautoscalers',
   },
   { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers' },
+  { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
 ];
 export const ALL_KINDS: KindRef[] = [...Object.values(KINDS), ...EXTRA_KINDS];
 export const NAMESPACES = [
@@ -223,6 +224,33 @@ const retention = fc.record(
   { requiredKeys: [] },
 );
 
+// What a Service or Ingress exposes (AG203): types, external IPs, source ranges, controller
+// annotations, TLS Secrets and default backends, some malformed.
+const serviceSpec = fc.record(
+  {
+    type: fc.constantFrom<unknown>('ClusterIP', 'LoadBalancer', 'NodePort', 'ExternalName', 5, null),
+    externalIPs: fc.constantFrom<unknown>([], ['8.8.8.8'], '8.8.8.8'),
+    loadBalancerSourceRanges: fc.constantFrom<unknown>([], ['0.0.0.0/0'], ['203.0.113.0/24']),
+  },
+  { requiredKeys: [] },
+);
+const ingressAnnotations = fc.constantFrom<Record<string, string>>(
+  {},
+  {},
+  { 'nginx.ingress.kubernetes.io/rewrite-target': '/' },
+  { 'nginx.ingress.kubernetes.io/configuration-snippet': 'return 200;' },
+  { 'nginx.org/server-snippets': 'return 200;' },
+  { 'other.example/auth-url': 'http://collector.example/' },
+);
+const ingressSpec = fc.record(
+  {
+    ingressClassName: fc.constantFrom<unknown>('nginx', 'public', null),
+    tls: fc.constantFrom<unknown>([], [{ secretName: 'web-tls' }], [{ secretName: 'payments-tls' }], 'x'),
+    defaultBackend: fc.constantFrom<unknown>({ service: { name: 'web', port: { number: 80 } } }),
+  },
+  { requiredKeys: [] },
+);
+
 export interface RequestOptions {
   /** Delegation tokens to carry (none: the corpus is exactly that of earlier versions). */
   readonly delegations?: readonly string[];
@@ -278,12 +306,21 @@ export function admissionRequests(options: RequestOptions = {}): fc.Arbitrary<Re
       terminating: fc.boolean(),
       newRetention: retention,
       oldRetention: retention,
+      service: serviceSpec,
+      ingress: ingressSpec,
+      ingressAnnotations,
     })
     .map((r) => {
       const name = 'target';
       const isScale = r.subResource === 'scale';
       const isPod = r.kind.kind === 'Pod';
       const spec = (replicas: unknown, kept: Record<string, unknown>) =>
+        r.kind.kind === 'Service'
+          ? { ...r.service, ...kept }
+          : r.kind.kind === 'Ingress'
+            ? { ...r.ingress, ...kept }
+            : specOf(replicas, kept);
+      const specOf = (replicas: unknown, kept: Record<string, unknown>) =>
         isPod
           ? r.pod
           : r.kind.kind === 'HorizontalPodAutoscaler'
@@ -300,7 +337,10 @@ export function admissionRequests(options: RequestOptions = {}): fc.Arbitrary<Re
         const ownerReferences = side === 'new' ? r.newOwners : r.oldOwners;
         const finalizerList = side === 'new' ? r.newFinalizers : r.oldFinalizers;
         const meta = {
-          annotations,
+          annotations:
+            r.kind.kind === 'Ingress' && side === 'new'
+              ? { ...annotations, ...r.ingressAnnotations }
+              : annotations,
           ...(labels ? { labels } : {}),
           ...(ownerReferences ? { ownerReferences } : {}),
           ...(finalizerList ? { finalizers: finalizerList } : {}),

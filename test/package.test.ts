@@ -198,7 +198,7 @@ test('subpath exports resolve under node16 module resolution', () => {
     { cwd: project },
   );
   const result = ok(process.execPath, ['out16/subpaths.js'], { cwd: project });
-  expect(result.stdout).toBe('9 function function 0\n');
+  expect(result.stdout).toBe('10 function function 0\n');
   const versionOf = ok(process.execPath, ['-p', "require('agentguard/package.json').version"], {
     cwd: project,
   });

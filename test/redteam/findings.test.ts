@@ -5,22 +5,15 @@
  * Tests named "FINDING" assert the CURRENT, WRONG verdict (allowed where a deny is expected), so the
  * suite passes today and fails once the hole is closed: flip the assertion then.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import type { FleetInput } from '../../lib/fleet/schema';
 import { defineFleet, validateFleet } from '../../lib/fleet/validate';
 import { agentUsername } from '../../lib/naming';
-import { policyByFolder, templateFile } from '../../policies/catalog';
 import { PackChecker, type CheckResult } from '../../policies/check';
-import { constraintName, PolicyConstraints } from '../../policies/policy-pack';
-import { toolPath } from '../../tools/toolchain';
+import { PolicyConstraints } from '../../policies/policy-pack';
 import { validFleet, type Loose } from '../support/fleets';
 import { gatorVerify, type GatorCase } from '../support/gator';
-import { admissionReview, hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
+import { hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const SHOP_IMG = `registry.example.com/shop/web@${DIGEST}`;
@@ -129,51 +122,40 @@ function statefulSetReview(replicas: number) {
   });
 }
 
-/** Runs gator verify on one AG202 case (assertion: some violation) and returns the wall time in ms. */
-function gatorSeconds(review: Record<string, unknown>): number {
-  const fleet = defineFleet(baseFleet());
-  const constraints = new PolicyConstraints(new App(), 'c', { fleet });
-  const policy = policyByFolder('agent-pods');
-  const constraint = constraints
-    .toJson()
-    .find((o) => (o as { metadata: { name: string } }).metadata.name === constraintName(policy, 'redteam'));
-  const dir = mkdtempSync(join(tmpdir(), 'redteam-gator-'));
-  try {
-    copyFileSync(templateFile('agent-pods'), join(dir, 'template.yaml'));
-    writeFileSync(join(dir, 'constraint.yaml'), stringify(constraint));
-    writeFileSync(join(dir, 'case.yaml'), JSON.stringify(admissionReview(review)));
-    writeFileSync(
-      join(dir, 'suite.yaml'),
-      stringify({
-        kind: 'Suite',
-        apiVersion: 'test.gatekeeper.sh/v1alpha1',
-        tests: [
-          {
-            name: 'sts',
-            template: 'template.yaml',
-            constraint: 'constraint.yaml',
-            cases: [{ name: 'sts', object: 'case.yaml', assertions: [{ violations: 'yes' }] }],
-          },
-        ],
-      }),
-    );
-    const start = Date.now();
-    execFileSync(toolPath('gator'), ['verify', dir], { stdio: 'pipe', maxBuffer: 1 << 30 });
-    return (Date.now() - start) / 1000;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** gator verify against the red-team fleet's deny constraints; `cases` per policy folder. */
+function gatorAgrees(cases: ReadonlyMap<string, readonly GatorCase[]>, input = baseFleet()): void {
+  const fleet = defineFleet(input);
+  const run = gatorVerify(cases, {
+    name: fleet.metadata.name,
+    constraints: new PolicyConstraints(new App(), 'c', { fleet }),
+  });
+  expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+  expect(run.status).toBe(0);
 }
 
-describe('F1 (High): AG202 StatefulSet claim enumeration is O(spec.replicas) in Gatekeeper', () => {
-  it('FINDING: one StatefulSet CREATE with replicas 1,000,000 costs Gatekeeper seconds; 2^31-1 would cost hours and ~600 GB', () => {
-    const small = gatorSeconds(statefulSetReview(1));
-    const big = gatorSeconds(statefulSetReview(1_000_000));
-
-    console.log(`gator AG202: replicas 1 -> ${small}s, replicas 1e6 -> ${big}s`);
-    // The webhook timeout Gatekeeper registers by default is 3 s; the request body is 1 KB.
-    expect(big - small).toBeGreaterThan(2);
-  }, 300_000);
+describe("F1 (fixed): AG202 checks StatefulSet claims up to the agent's cap, whatever spec.replicas says", () => {
+  it('replicas 1 and 2147483647 get the same verdict, naming the claims up to the cap (3), in WASM and gator', async () => {
+    const expected = [
+      '[AG202] agent writer may not write statefulsets.apps shop/db: spec.volumeClaimTemplates["data"] makes claims data-db-0, data-db-1, data-db-2, which would take over existing claims of those names; list them in spec.agents[writer].targets[shop].pods.persistentVolumeClaims (allowed: none)',
+    ];
+    const fleet = baseFleet();
+    for (const replicas of [1, 2147483647]) {
+      const found = await check(fleet, statefulSetReview(replicas));
+      expect(found.violations.filter((v) => v.policy === 'AG202').map((v) => v.message)).toEqual(expected);
+    }
+    gatorAgrees(
+      new Map([
+        [
+          'agent-pods',
+          [1, 2147483647].map((replicas) => ({
+            name: `replicas ${replicas}`,
+            request: statefulSetReview(replicas),
+            messages: expected,
+          })),
+        ],
+      ]),
+    );
+  }, 120_000);
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -605,48 +587,23 @@ describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
 // wrote, whose command it chooses. An HPA with minReplicas does the same through the HPA controller.
 // -------------------------------------------------------------------------------------------------
 
-describe('F10 (Medium): StatefulSet claim takeover through replicas 0 plus the scale subresource', () => {
-  it('FINDING: CREATE db with replicas 0, then scale to 3: both allowed; CREATE with 3 is denied', async () => {
+describe('F10 (fixed): StatefulSet claim takeover through replicas 0 plus the scale subresource', () => {
+  it('CREATE db with replicas 0 already names the claims up to the cap, so a later scale has nothing left to take over', async () => {
     const fleet = baseFleet();
-    const denied = await check(fleet, statefulSetReview(3));
-    expect(ids(denied)).toEqual(['AG202']);
-    expect(denied.violations[0].message).toMatch(/makes claims data-db-0, data-db-1, data-db-2/);
-    expect((await check(fleet, statefulSetReview(0))).violations).toEqual([]);
-    const scale = (replicas: number) => ({
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: 'db', namespace: 'shop' },
-      spec: { replicas },
+    const atZero = await check(fleet, statefulSetReview(0));
+    expect(ids(atZero)).toEqual(['AG202']);
+    expect(atZero.violations[0].message).toMatch(/makes claims data-db-0, data-db-1, data-db-2, which/);
+    // With the claims listed, the StatefulSet passes and scaling it within the cap reaches only them.
+    const listed = baseFleet((f) => {
+      f.spec.agents[1].targets[0].pods.persistentVolumeClaims = ['data-db-0', 'data-db-1', 'data-db-2'];
     });
-    const scaleUp = request({
-      operation: 'UPDATE',
-      user: WRITER,
-      kind: KINDS.statefulSet,
-      subResource: 'scale',
-      subResourceKind: SCALE_KIND,
-      namespace: 'shop',
-      name: 'db',
-      extra: ATTRIBUTED,
-      object: scale(3),
-      oldObject: scale(0),
-    });
-    expect((await check(fleet, scaleUp)).violations).toEqual([]); // should be AG202 (claims data-db-0..2)
-    // The real engine agrees: no AG202 violation for either step.
-    const defined = defineFleet(fleet);
-    const run = gatorVerify(
+    expect((await check(listed, statefulSetReview(0))).violations).toEqual([]);
+    const expected = atZero.violations.map((v) => v.message);
+    gatorAgrees(
       new Map([
-        [
-          'agent-pods',
-          [
-            { name: 'create replicas 0', request: statefulSetReview(0), messages: [] },
-            { name: 'scale to 3', request: scaleUp, messages: [] },
-          ],
-        ],
+        ['agent-pods', [{ name: 'create replicas 0', request: statefulSetReview(0), messages: expected }]],
       ]),
-      { name: defined.metadata.name, constraints: new PolicyConstraints(new App(), 'c', { fleet: defined }) },
     );
-    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
-    expect(run.status).toBe(0);
   }, 120_000);
 });
 

@@ -165,7 +165,7 @@ describe("F1 (fixed): AG202 checks StatefulSet claims up to the agent's cap, wha
 // covers only agent namespaces, so nothing denies it.
 // -------------------------------------------------------------------------------------------------
 
-describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be exempted', () => {
+describe('F2 (fixed): AG202 and AG201 are always deny, like the kill switch', () => {
   const relaxed = baseFleet((f) => {
     const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
     writer.enforcement = { action: 'warn', until: '2027-01-01', reason: 'new agent, first week' };
@@ -199,22 +199,19 @@ describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be e
     },
   });
 
-  it('the fleet is valid, while the equivalent AG202 exemption is refused', () => {
+  it('fixed: warn for the whole agent leaves AG202 in deny; naming AG202 or AG201 in warn is refused', async () => {
     expect(validateFleet(relaxed).ok).toBe(true);
-    const exempting = baseFleet((f) => {
-      f.spec.exemptions = [
-        { policies: ['AG202'], objects: ['Pod/shop/debug'], reason: 'x', approvedBy: 'alice@example.com' },
-      ];
-    });
-    expect(validateFleet(exempting).ok).toBe(false);
-  });
-
-  it('FINDING: a privileged hostPID/hostPath pod as shop-admin with payments-db is admitted (AG202 only warns)', async () => {
-    const deny = await check(baseFleet(), escalatingPod);
-    expect(ids(deny)).toEqual(['AG202']);
     const result = await check(relaxed, escalatingPod);
-    expect(result.allowed).toBe(true); // should be false: I2 escalation
-    expect(result.warnings.map((w) => w.policy)).toContain('AG202');
+    expect(result.allowed).toBe(false);
+    expect(ids(result)).toEqual(['AG202']);
+    for (const id of ['AG201', 'AG202']) {
+      const named = validateFleet(
+        baseFleet((f) => {
+          f.spec.enforcement = { policies: { [id]: 'warn' }, until: '2027-01-01', reason: 'x' };
+        }),
+      );
+      expect(named.ok ? [] : named.errors.map((e) => e.path)).toEqual([`spec.enforcement.policies.${id}`]);
+    }
   });
 });
 
@@ -225,11 +222,11 @@ describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be e
 // reports a denial. RBAC never grants namespaces, so today this is defence-in-depth only.
 // -------------------------------------------------------------------------------------------------
 
-describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gatekeeper', () => {
+describe('F3 (fixed): a namespace exemption covers its Namespace object in check as in Gatekeeper; AG201 is never exempt', () => {
   const exempting = baseFleet((f) => {
     f.spec.exemptions = [
       {
-        policies: ['AG101', 'AG201', 'AG501'],
+        policies: ['AG101', 'AG501'],
         namespaces: ['legacy'],
         reason: 'legacy batch system (TICKET-1)',
         approvedBy: 'alice@example.com',
@@ -241,7 +238,6 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
     kind: 'Namespace',
     metadata: { name: 'legacy', labels },
   });
-  // The API server sends namespace requests with namespace set to the Namespace's own name.
   const relabel = request({
     operation: 'UPDATE',
     user: WRITER,
@@ -260,36 +256,45 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
     oldObject: ns({}),
   });
 
-  it('WASM (agentguard check) denies both with AG201 and AG501', async () => {
-    expect(ids(await check(exempting, relabel))).toEqual(['AG201', 'AG501']);
-    expect(ids(await check(exempting, remove))).toEqual(['AG101', 'AG201', 'AG501']);
+  it('an exemption naming AG201 is refused', () => {
+    const result = validateFleet(
+      baseFleet((f) => {
+        f.spec.exemptions = [
+          { policies: ['AG201'], namespaces: ['legacy'], reason: 'x', approvedBy: 'alice@example.com' },
+        ];
+      }),
+    );
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(['spec.exemptions[0].policies[0]']);
   });
 
-  it('FINDING: gator (Gatekeeper) admits both: no violation of AG101, AG201 or AG501', () => {
+  it('WASM and gator agree: AG201 still denies both, the exempted AG101 and AG501 say nothing', async () => {
     const fleet = defineFleet(exempting);
-    const constraints = new PolicyConstraints(new App(), 'c', { fleet });
-    const none = (name: string, r: Record<string, unknown>): GatorCase => ({
-      name,
-      request: r,
-      messages: [],
-    });
+    const checked = [await check(exempting, relabel), await check(exempting, remove)];
+    expect(checked.map(ids)).toEqual([['AG201'], ['AG201']]);
+    const messagesOf = (r: CheckResult) => r.violations.map((v) => v.message);
     const suites = new Map<string, GatorCase[]>([
-      ['destructive-verbs', [none('delete namespace', remove)]],
-      ['no-self-escalation', [none('relabel namespace', relabel), none('delete namespace', remove)]],
-      ['trust-phase', [none('relabel namespace', relabel), none('delete namespace', remove)]],
+      ['destructive-verbs', [{ name: 'delete namespace', request: remove, messages: [] }]],
+      [
+        'no-self-escalation',
+        [
+          { name: 'relabel namespace', request: relabel, messages: messagesOf(checked[0]) },
+          { name: 'delete namespace', request: remove, messages: messagesOf(checked[1]) },
+        ],
+      ],
+      [
+        'trust-phase',
+        [
+          { name: 'relabel namespace', request: relabel, messages: [] },
+          { name: 'delete namespace', request: remove, messages: [] },
+        ],
+      ],
     ]);
-    const run = gatorVerify(suites, { name: fleet.metadata.name, constraints });
-    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
-    expect(run.status).toBe(0); // should be: violations found (denied)
-    // Control: the same suite against the fleet without the exemption fails (gator sees violations),
-    // so the zero above is the exclusion, not a harness that sees nothing.
-    const plain = defineFleet(baseFleet((f) => (f.metadata.name = 'redteam')));
-    const control = gatorVerify(suites, {
-      name: plain.metadata.name,
-      constraints: new PolicyConstraints(new App(), 'c', { fleet: plain }),
+    const run = gatorVerify(suites, {
+      name: fleet.metadata.name,
+      constraints: new PolicyConstraints(new App(), 'c', { fleet }),
     });
-    expect(control.status).not.toBe(0);
-    expect(control.stdout + control.stderr).toMatch(/FAIL/);
+    expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+    expect(run.status).toBe(0);
   }, 120_000);
 });
 
@@ -298,7 +303,7 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
 // 3 runs 10,000 pods at once through one Job (or a CronJob's jobTemplate).
 // -------------------------------------------------------------------------------------------------
 
-describe('F4 (Medium): AG401 does not cap Job/CronJob parallelism', () => {
+describe('F4 (fixed): AG401 caps Job and CronJob parallelism', () => {
   const job = (parallelism: number) =>
     request({
       operation: 'CREATE',
@@ -319,21 +324,24 @@ describe('F4 (Medium): AG401 does not cap Job/CronJob parallelism', () => {
       },
     });
 
-  it('FINDING: batch (maxReplicas 3) creates a Job with parallelism 10000: allowed', async () => {
+  it('fixed: batch (maxReplicas 3) may not create a Job with parallelism 10000, in WASM and gator', async () => {
     const result = await check(baseFleet(), job(10_000));
-    expect(result.violations).toEqual([]); // should be AG401
-  });
-
-  it('FINDING (gator): the real engine finds no AG401 violation either', () => {
-    const fleet = defineFleet(baseFleet());
-    const run = gatorVerify(
-      new Map([['replica-limits', [{ name: 'job', request: job(10_000), messages: [] }]]]),
-      {
-        name: fleet.metadata.name,
-        constraints: new PolicyConstraints(new App(), 'c', { fleet }),
-      },
+    expect(ids(result)).toEqual(['AG401']);
+    expect(result.violations[0].message).toContain(
+      'may not set spec.parallelism of jobs.batch jobs/burst to 10000',
     );
-    expect(run.status).toBe(0);
+    expect((await check(baseFleet(), job(3))).violations).toEqual([]);
+    gatorAgrees(
+      new Map([
+        [
+          'replica-limits',
+          [
+            { name: 'job 10000', request: job(10_000), messages: result.violations.map((v) => v.message) },
+            { name: 'job 3', request: job(3), messages: [] },
+          ],
+        ],
+      ]),
+    );
   }, 120_000);
 });
 
@@ -355,34 +363,15 @@ const flashSale = (f: Loose) => {
   ];
 };
 
-describe('F5 (Low/Medium): create-then-update turns a fresh object into the exempt one', () => {
-  it('FINDING: CREATE flash-sale at 1 replica, then UPDATE it to 100000: both allowed', async () => {
-    const fleet = baseFleet(flashSale);
-    const create = request({
-      operation: 'CREATE',
-      user: WRITER,
-      kind: KINDS.deployment,
-      namespace: 'shop',
-      name: 'flash-sale',
-      extra: ATTRIBUTED,
-      object: deploymentObject('flash-sale', 1),
-    });
-    const created = {
-      ...deploymentObject('flash-sale', 1),
-      metadata: { name: 'flash-sale', namespace: 'shop', uid: 'agent-made' },
-    };
-    const update = request({
-      operation: 'UPDATE',
-      user: WRITER,
-      kind: KINDS.deployment,
-      namespace: 'shop',
-      name: 'flash-sale',
-      extra: ATTRIBUTED,
-      object: { ...deploymentObject('flash-sale', 100_000), metadata: created.metadata },
-      oldObject: created,
-    });
-    expect((await check(fleet, create)).violations).toEqual([]);
-    expect((await check(fleet, update)).violations).toEqual([]); // should be AG401 (object made by the agent)
+describe('F5 (fixed): an object an agent may create cannot be exempted', () => {
+  it('the flash-sale exemption is refused while writer may create Deployments in shop', () => {
+    const result = validateFleet(baseFleet(flashSale));
+    expect(result.ok ? [] : result.errors.map((e) => [e.path, e.message])).toEqual([
+      [
+        'spec.exemptions[0].objects[0]',
+        'agent "writer" may create Deployment objects in shop (targets[].create), so it could create "flash-sale" itself and then change it unchecked; exempt only objects no agent may create, or fix the object',
+      ],
+    ]);
   });
 });
 
@@ -392,8 +381,8 @@ describe('F5 (Low/Medium): create-then-update turns a fresh object into the exem
 // mentioned by the exemption, scale flash-sale to 100,000 with `kubectl scale`.
 // -------------------------------------------------------------------------------------------------
 
-describe('F6 (Low/Medium): exemptions apply to every agent, not the one they were approved for', () => {
-  it('FINDING: newbie (cap 1) scales the exempt flash-sale to 100000 through deployments/scale: allowed', async () => {
+describe('F6 (documented): an exemption lifts the policies for every agent of the fleet', () => {
+  it('newbie (cap 1) may scale the exempt flash-sale past its cap: the README says exemptions are per object, not per agent', async () => {
     const scale = request({
       operation: 'UPDATE',
       user: NEWBIE,
@@ -417,7 +406,11 @@ describe('F6 (Low/Medium): exemptions apply to every agent, not the one they wer
       },
     });
     expect(ids(await check(baseFleet(), scale))).toEqual(['AG401']);
-    expect((await check(baseFleet(flashSale), scale)).violations).toEqual([]); // should be AG401 for newbie
+    const noCreate = (f: Loose) => {
+      flashSale(f);
+      f.spec.agents[1].targets[0].create = false;
+    };
+    expect((await check(baseFleet(noCreate), scale)).violations).toEqual([]);
   });
 });
 
@@ -428,14 +421,15 @@ describe('F6 (Low/Medium): exemptions apply to every agent, not the one they wer
 // RBAC never grants pods/ephemeralcontainers, so today RBAC is the only line.
 // -------------------------------------------------------------------------------------------------
 
-describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers subresource', () => {
-  it('FINDING: UPDATE pods/ephemeralcontainers on the exempt pod is allowed', async () => {
+describe('F7 (fixed): an object exemption covers the object and its scale, no other subresource', () => {
+  it('UPDATE pods/ephemeralcontainers on an exempt pod is still denied by AG201 and AG501', async () => {
     const fleet = baseFleet((f) => {
+      f.spec.agents[1].targets[0].create = false;
       f.spec.exemptions = [
         {
-          policies: ['AG201', 'AG501'],
+          policies: ['AG501'],
           objects: ['Pod/shop/legacy-worker'],
-          reason: 'legacy pod carries agentguard labels and a kind outside the allowlist',
+          reason: 'legacy pod carries a kind outside the allowlist',
           approvedBy: 'alice@example.com',
         },
       ];
@@ -468,7 +462,7 @@ describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers sub
       oldObject: pod([]),
     });
     expect(ids(await check(baseFleet(), review))).toEqual(['AG201', 'AG501']);
-    expect((await check(fleet, review)).violations).toEqual([]); // should be AG201 (ephemeral containers are never available)
+    expect(ids(await check(fleet, review))).toEqual(['AG201', 'AG501']);
   });
 });
 
@@ -558,25 +552,22 @@ describe('F8 (Medium): Service externalIPs and Ingress snippet annotations are a
 // namespace; with F3 the exemption also covers those Namespace objects themselves.
 // -------------------------------------------------------------------------------------------------
 
-describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
-  it.each(['kube-system', 'gatekeeper-system', 'vault'])(
-    'FINDING: AG201/AG501 exempted in %s: the fleet validates',
-    (ns) => {
-      const fleet = baseFleet((f) => {
-        f.spec.vault = { namespace: 'vault' };
-        f.spec.exemptions = [
-          { policies: ['AG201', 'AG501'], namespaces: [ns], reason: 'x', approvedBy: 'alice@example.com' },
-        ];
-      });
-      expect(validateFleet(fleet).ok).toBe(true); // should be refused like an agent namespace
-      // The same namespace as a target is refused.
-      const asTarget = baseFleet((f) => {
-        f.spec.vault = { namespace: 'vault' };
-        f.spec.agents[1].targets.push({ namespace: ns, kinds: ['ConfigMap'] });
-      });
-      expect(validateFleet(asTarget).ok).toBe(false);
-    },
-  );
+describe('F9 (fixed): exemptions of reserved namespaces are refused', () => {
+  it.each(['kube-system', 'gatekeeper-system', 'vault'])('%s', (ns) => {
+    const fleet = baseFleet((f) => {
+      f.spec.vault = { namespace: 'vault' };
+      f.spec.exemptions = [
+        { policies: ['AG501'], namespaces: [ns], reason: 'x', approvedBy: 'alice@example.com' },
+      ];
+    });
+    const result = validateFleet(fleet);
+    expect(result.ok ? [] : result.errors.map((e) => [e.path, e.message])).toEqual([
+      [
+        'spec.exemptions[0].namespaces[0]',
+        `"${ns}" is a reserved namespace (system, Gatekeeper or Vault); agents never act there, and its guardrails are never lifted`,
+      ],
+    ]);
+  });
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -613,9 +604,10 @@ describe('F10 (fixed): StatefulSet claim takeover through replicas 0 plus the sc
 
 describe('non-findings (held)', () => {
   const exempting = baseFleet((f) => {
+    f.spec.agents[1].targets[0].create = false;
     f.spec.exemptions = [
       {
-        policies: ['AG101', 'AG102', 'AG201', 'AG301', 'AG401', 'AG501'],
+        policies: ['AG101', 'AG102', 'AG301', 'AG401', 'AG501'],
         objects: ['Pod/shop/legacy-worker', 'Deployment/shop/legacy-api'],
         reason: 'legacy (SHOP-77)',
         approvedBy: 'alice@example.com',

@@ -9,6 +9,7 @@
 import { App } from 'cdk8s';
 import { exemptObjects, objectRef } from '../../lib/enforcement';
 import type { FleetInput } from '../../lib/fleet/schema';
+import { fleetCollisions } from '../../lib/fleet/collisions';
 import { defineFleet, validateFleet } from '../../lib/fleet/validate';
 import { agentUsername } from '../../lib/naming';
 import { policyByFolder, policyCatalog } from '../../policies/catalog';
@@ -150,6 +151,36 @@ describe('object exemptions in the fleet', () => {
     }
     // Without object exemptions the parameter is absent: existing fleets synthesize byte-identically.
     for (const c of constraintsFor([])) expect(c.parameters).not.toHaveProperty('exemptObjects');
+  });
+
+  it('are refused with --also when an agent of another fleet may create the object', () => {
+    const ours = defineFleet(fleetInput([EXEMPT]));
+    const theirs = defineFleet({
+      ...validFleet(),
+      metadata: { name: 'other' },
+      spec: {
+        agents: [
+          {
+            name: 'maker',
+            namespace: 'agents-maker',
+            image: validFleet().spec.agents[0].image,
+            phase: 'supervised',
+            targets: [{ namespace: 'shop', kinds: ['Deployment'], create: true }],
+            attribution: { initiators: ['*@example.com'] },
+          },
+        ],
+      },
+    } as FleetInput);
+    expect(
+      fleetCollisions({ file: 'ours.yaml', fleet: ours }, [{ file: 'theirs.yaml', fleet: theirs }]).map(
+        (e) => [e.path.join('.'), e.message],
+      ),
+    ).toEqual([
+      [
+        'spec.exemptions.0.objects.0',
+        'agent "maker" of fleet "other" (theirs.yaml) may create Deployment objects in shop, so it could create "legacy-api" for this fleet\'s agents to change unchecked; exempt only objects no agent may create',
+      ],
+    ]);
   });
 
   it('are listed in the report, and the admission rows they change say so', () => {

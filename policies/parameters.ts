@@ -76,8 +76,14 @@ export interface PodAllowance {
 }
 export interface AgentPodsParameters {
   readonly allowTagsFrom: string[];
-  /** Per agent: target namespace → what its pods there may use. Any other namespace: nothing. */
-  readonly agents: ByUsername<{ readonly namespaces: Record<string, PodAllowance> }>;
+  /**
+   * Per agent: its replica cap (which bounds the StatefulSet claims it can make) and, per target
+   * namespace, what its pods there may use. Any other namespace: nothing.
+   */
+  readonly agents: ByUsername<{
+    readonly maxReplicas: number;
+    readonly namespaces: Record<string, PodAllowance>;
+  }>;
 }
 
 /**
@@ -199,7 +205,10 @@ const BUILDERS: { readonly [F in keyof PackParameters]: (fleet: Fleet) => PackPa
   'hardened-pods': (fleet) => ({ allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom] }),
   'agent-pods': (fleet) => ({
     allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
-    agents: byUsername(fleet.spec.agents, (a) => ({ namespaces: byNamespace(a.targets, podAllowance) })),
+    agents: byUsername(fleet.spec.agents, (a) => ({
+      maxReplicas: a.limits.maxReplicas,
+      namespaces: byNamespace(a.targets, podAllowance),
+    })),
   }),
   'agent-exposure': (fleet) => ({
     agents: byUsername(fleet.spec.agents, (a) => ({ namespaces: byNamespace(a.targets, exposureAllowance) })),

@@ -79,6 +79,18 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
           });
         }
       }
+      // As within one fleet: an object an agent of the other fleet may create is not safe to exempt.
+      exemption.objects.forEach((ref, o) => {
+        const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+        for (const agent of theirs.spec.agents) {
+          if (agent.targets.some((t) => t.namespace === namespace && t.create && t.kinds.includes(kind))) {
+            errors.push({
+              path: ['spec', 'exemptions', e, 'objects', o],
+              message: `agent "${agent.name}" of ${where} may create ${kind} objects in ${namespace}, so it could create "${name}" for this fleet's agents to change unchecked; exempt only objects no agent may create`,
+            });
+          }
+        }
+      });
     });
     const ours = localStateFile(fleet, dirname(self.file));
     if (ours !== undefined && ours === localStateFile(theirs, dirname(other.file))) {

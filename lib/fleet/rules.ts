@@ -7,12 +7,7 @@ import { cite } from '../invariants';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
-import {
-  AGENT_EXPOSURE_POLICY_ID,
-  AGENT_NAMESPACE_POLICY_IDS,
-  AGENT_PODS_POLICY_ID,
-  KILL_SWITCH_POLICY_ID,
-} from '../enforcement';
+import { AGENT_NAMESPACE_POLICY_IDS, FIXED_POLICIES } from '../enforcement';
 import {
   DIGEST_PATTERN,
   EXEMPT_OBJECT_PATTERN,
@@ -111,7 +106,7 @@ export function agentRules(
   );
 }
 
-function reservedNamespace(namespace: string, ctx: FleetContext): boolean {
+function reservedNamespace(namespace: string, ctx: Pick<FleetContext, 'vaultNamespace'>): boolean {
   return RESERVED_NAMESPACES.includes(namespace) || namespace === ctx.vaultNamespace;
 }
 
@@ -451,6 +446,7 @@ export interface SettingsContext {
   /** Agent namespaces and usernames of the fleet. */
   readonly agents: ReadonlyArray<{ index: number; agent: Agent; valid: ReadonlySet<string> }>;
   readonly killSwitchNamespace: string;
+  readonly vaultNamespace: string;
 }
 
 const unknownPolicy = (id: string, known: readonly string[]) =>
@@ -466,10 +462,11 @@ export function enforcementRules(
     for (const [id, action] of Object.entries(policies)) {
       if (!ctx.policyIds.includes(id))
         errors.push({ path: [...at, id], message: unknownPolicy(id, ctx.policyIds) });
-      else if (id === KILL_SWITCH_POLICY_ID && action !== 'deny') {
+      else if (Object.hasOwn(FIXED_POLICIES, id) && action !== 'deny') {
+        const fixed = FIXED_POLICIES[id];
         errors.push({
           path: [...at, id],
-          message: `"${action}": the kill switch (AG601) is always deny; a stop button that only warns stops nothing ${cite('I6')}`,
+          message: `"${action}": ${fixed.name} (${id}) is always deny; ${fixed.relaxed} ${cite(fixed.invariant)}`,
         });
       }
     }
@@ -484,7 +481,7 @@ export function enforcementRules(
 }
 
 /**
- * spec.exemptions: only known policies, never the kill switch, never AG202 or AG203 (the escalations they close),
+ * spec.exemptions: only known policies, never a fixed policy (FIXED_POLICIES: AG201, AG202, AG203, AG601),
  * never AG701 (it applies only in agent namespaces), never a namespace or object in an agent namespace
  * or the runners' namespace, approved by a human.
  */
@@ -503,20 +500,11 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
     exemption.policies.forEach((id, p) => {
       if (!ctx.policyIds.includes(id))
         errors.push({ path: at('policies', p), message: unknownPolicy(id, ctx.policyIds) });
-      else if (id === KILL_SWITCH_POLICY_ID) {
+      else if (Object.hasOwn(FIXED_POLICIES, id)) {
+        const fixed = FIXED_POLICIES[id];
         errors.push({
           path: at('policies', p),
-          message: `"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt ${cite('I6')}`,
-        });
-      } else if (id === AGENT_PODS_POLICY_ID) {
-        errors.push({
-          path: at('policies', p),
-          message: `"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there ${cite('I2')}; list what its pods may use in targets[].pods instead`,
-        });
-      } else if (id === AGENT_EXPOSURE_POLICY_ID) {
-        errors.push({
-          path: at('policies', p),
-          message: `"AG203" (network exposure an agent writes) cannot be exempted: the agent could then take over traffic to any IP, expose pods outside the cluster or run configuration in the ingress controller there ${cite('I2')}; list what may be exposed in targets[].exposure instead`,
+          message: `"${id}" (${fixed.name.replace(/^the /, '')}) cannot be exempted: ${fixed.exempted} ${cite(fixed.invariant)}${fixed.instead ? `; ${fixed.instead}` : ''}`,
         });
       } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
         errors.push({
@@ -538,12 +526,32 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
           path,
           message: `${what} the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
         });
+      } else if (reservedNamespace(ns, ctx)) {
+        errors.push({
+          path,
+          message: `${what} a reserved namespace (system, Gatekeeper or Vault); agents never act there, and its guardrails are never lifted`,
+        });
       }
     };
     exemption.namespaces.forEach((ns, n) => namespaceErrors(ns, at('namespaces', n), `"${ns}" is`));
     exemption.objects.forEach((ref, o) => {
-      const namespace = EXEMPT_OBJECT_PATTERN.exec(ref)?.[2];
-      if (namespace !== undefined) namespaceErrors(namespace, at('objects', o), `"${ref}" is in`);
+      const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+      if (namespace === undefined) return;
+      namespaceErrors(namespace, at('objects', o), `"${ref}" is in`);
+      // Only an object no agent can make is safe to exempt: otherwise an agent creates it (CREATE
+      // is never exempt, but every UPDATE after it is) and acts on it without the policies.
+      for (const { agent, valid } of ctx.agents) {
+        if (!valid.has('targets')) continue;
+        const creates = agent.targets.some(
+          (t) => t.namespace === namespace && t.create && t.kinds.includes(kind),
+        );
+        if (creates) {
+          errors.push({
+            path: at('objects', o),
+            message: `agent "${agent.name}" may create ${kind} objects in ${namespace} (targets[].create), so it could create "${name}" itself and then change it unchecked; exempt only objects no agent may create, or fix the object`,
+          });
+        }
+      }
     });
     const approver = exemption.approvedBy;
     if (approver.startsWith('system:') || agentUsernames.has(approver)) {

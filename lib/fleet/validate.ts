@@ -88,6 +88,7 @@ function crossFieldErrors(raw: unknown): RuleError[] {
     policyIds: policyCatalog().map((p) => p.id),
     agents,
     killSwitchNamespace: ctx.killSwitchNamespace,
+    vaultNamespace: ctx.vaultNamespace,
   };
   const enforcement = FleetEnforcementSchema.safeParse(field(spec, 'enforcement') ?? {});
   const rawExemptions = field(spec, 'exemptions');

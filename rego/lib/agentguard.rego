@@ -20,7 +20,7 @@ username := input.review.userInfo.username
 # The agent behind the request, whatever the request is about. Parameters are keyed by username, so
 # this is one map lookup and the cost of a review does not grow with the size of the fleet. Undefined
 # for everyone else, which is what keeps ordinary users and system components out of every agent rule.
-# Policies that no exemption may reach (the kill switch, the pods an agent writes) read this one.
+# Policies that no exemption may reach (the kill switch, the escalation guards) read this one.
 requesting_agent := input.parameters.agents[username]
 
 # The agent behind the request, unless the request is about an object the fleet exempts from this
@@ -35,9 +35,14 @@ agent := requesting_agent if not exempt_object
 # never exempt, or an agent could make an exempt object by choosing its name.
 exempt_object if {
 	operation in {"UPDATE", "DELETE"}
+	sub_resource in exempt_sub_resources
 	exempted := input.parameters.exemptObjects
 	object_ref in exempted
 }
+
+# The object itself and its replica count; never another door into it (pods/ephemeralcontainers,
+# pods/resize, status), which the exemption's approver did not look at.
+exempt_sub_resources := {"", "scale"}
 
 object_ref := concat("/", [group_suffixed(input.review.resource.resource, resource_group), request_namespace, input.review.name]) if {
 	request_namespace != ""

@@ -66,7 +66,7 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
     const cap = (p as ReplicaLimitsParameters).agents[u]?.maxReplicas;
     return cap === undefined
       ? undefined
-      : `replicas, scale subresource and HPA maxReplicas capped at ${cap}; scaling down always allowed`;
+      : `replicas, scale subresource, HPA maxReplicas and Job parallelism capped at ${cap}; scaling down always allowed`;
   },
   'trust-phase': (p, u) => {
     const entry = (p as TrustPhaseParameters).agents[u];

@@ -226,10 +226,10 @@ describe('--diff', () => {
     expect(sections[1].removed).toEqual([]);
     const markdown = renderDiff('shop-platform', diff);
     expect(markdown).toContain(
-      '| added | AG401 | Replica caps | replicas, scale subresource and HPA maxReplicas capped at 8;',
+      '| added | AG401 | Replica caps | replicas, scale subresource, HPA maxReplicas and Job parallelism capped at 8;',
     );
     expect(markdown).toContain(
-      '| removed | AG401 | Replica caps | replicas, scale subresource and HPA maxReplicas capped at 6;',
+      '| removed | AG401 | Replica caps | replicas, scale subresource, HPA maxReplicas and Job parallelism capped at 6;',
     );
   });
 

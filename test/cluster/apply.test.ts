@@ -291,7 +291,7 @@ describe('dist/ in a real control plane', () => {
       for (const ns of ['warehouse', 'warehouse-legacy'])
         ok(plane().kubectl(['create', 'namespace', ns]), `create namespace ${ns}`);
       applyDist(plane(), dataDist);
-      // The indexer is in shadow (read-only RBAC); drift grants it patch, as a restored binding would,
+      // The indexer is in shadow (read-only RBAC); drift grants it scale, as a restored binding would,
       // so the request reaches admission and the webhook's answer shows what the exemption does.
       ok(plane().kubectl(['apply', '-f', '-'], { input: DRIFT }), 'drift RBAC');
       for (const name of ['nightly-backfill', 'nightly-report'])
@@ -337,21 +337,10 @@ describe('dist/ in a real control plane', () => {
     });
 
     it('the exempted Deployment skips AG401 through the webhook; its neighbour does not', () => {
+      // kubectl scale: the scale subresource, which an object exemption covers (AG202, always deny,
+      // would refuse a patch of these unhardened Deployments whatever the exemption says).
       const scaleUp = (name: string) =>
-        plane().kubectl(
-          [
-            'patch',
-            `deployment/${name}`,
-            '-n',
-            'warehouse',
-            '--type=merge',
-            '-p',
-            '{"spec":{"replicas":40}}',
-          ],
-          {
-            token,
-          },
-        );
+        plane().kubectl(['scale', `deployment/${name}`, '-n', 'warehouse', '--replicas=40'], { token });
       // The indexer is in warn while new: the webhook lets both through and says why in warnings.
       const policies = (stderr: string) =>
         [...new Set([...stderr.matchAll(/\[(AG\d{3})\]/g)].map((m) => m[1]))].sort();
@@ -371,16 +360,16 @@ describe('dist/ in a real control plane', () => {
 const DRIFT = `
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
-metadata: { name: drift-patch-deployments, namespace: warehouse }
+metadata: { name: drift-scale-deployments, namespace: warehouse }
 rules:
   - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get, patch]
+    resources: [deployments, deployments/scale]
+    verbs: [get, patch, update]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata: { name: drift-patch-deployments, namespace: warehouse }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-patch-deployments }
+metadata: { name: drift-scale-deployments, namespace: warehouse }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-scale-deployments }
 subjects:
   - { kind: ServiceAccount, name: warehouse-indexer, namespace: agents-warehouse }
 `;

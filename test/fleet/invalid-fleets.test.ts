@@ -340,6 +340,18 @@ const cases: Case[] = [
     ],
   ],
   [
+    'AG203 relaxed to warn (network exposure is always deny)',
+    mutated((f) => {
+      f.spec.enforcement = { action: 'deny', policies: { AG203: 'warn' } };
+    }),
+    [
+      [
+        'spec.enforcement.policies.AG203',
+        '"warn": network exposure an agent writes (AG203) is always deny; a Service or Ingress that is only reported already takes over traffic, exposes pods or runs configuration in the ingress controller (I2, see docs/design.md#i2)',
+      ],
+    ],
+  ],
+  [
     'AG203 exempted (network exposure is never exempted)',
     mutated((f) => {
       f.spec.exemptions = [

@@ -4,11 +4,12 @@
  * constraints, and the shared Rego library skips requests about exactly that object. These tests try
  * to stretch an exemption to other objects (a sibling name, another namespace or resource, a body
  * that claims the exempted kind, a generated name, a cluster-scoped object), to policies no
- * exemption may reach (AG202, AG601, AG701), and check WASM and the real Gatekeeper engine agree.
+ * exemption may reach (AG201, AG202, AG601, AG701), and check WASM and the real Gatekeeper engine agree.
  */
 import { App } from 'cdk8s';
 import { exemptObjects, objectRef } from '../../lib/enforcement';
 import type { FleetInput } from '../../lib/fleet/schema';
+import { fleetCollisions } from '../../lib/fleet/collisions';
 import { defineFleet, validateFleet } from '../../lib/fleet/validate';
 import { agentUsername } from '../../lib/naming';
 import { policyByFolder, policyCatalog } from '../../policies/catalog';
@@ -22,11 +23,16 @@ import { gatorVerify, type GatorCase } from '../support/gator';
 import { hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
 
 const EXEMPT = 'Deployment/shop/legacy-api';
-const EXEMPTED_POLICIES = ['AG101', 'AG102', 'AG201', 'AG301', 'AG401', 'AG501'];
+const EXEMPTED_POLICIES = ['AG101', 'AG102', 'AG301', 'AG401', 'AG501'];
 
+/**
+ * The test fleet with writer (supervised) allowed to change, not create, Deployments and ConfigMaps
+ * in shop: an object exemption is refused where an agent could create the object itself.
+ */
 function fleetInput(exempted: readonly string[]): FleetInput {
   const input: Loose = structuredClone(validFleet());
   input.metadata.name = 'exempting';
+  input.spec.agents[1].targets[0].create = false;
   if (exempted.length > 0) {
     input.spec.exemptions = [
       {
@@ -147,6 +153,36 @@ describe('object exemptions in the fleet', () => {
     for (const c of constraintsFor([])) expect(c.parameters).not.toHaveProperty('exemptObjects');
   });
 
+  it('are refused with --also when an agent of another fleet may create the object', () => {
+    const ours = defineFleet(fleetInput([EXEMPT]));
+    const theirs = defineFleet({
+      ...validFleet(),
+      metadata: { name: 'other' },
+      spec: {
+        agents: [
+          {
+            name: 'maker',
+            namespace: 'agents-maker',
+            image: validFleet().spec.agents[0].image,
+            phase: 'supervised',
+            targets: [{ namespace: 'shop', kinds: ['Deployment'], create: true }],
+            attribution: { initiators: ['*@example.com'] },
+          },
+        ],
+      },
+    } as FleetInput);
+    expect(
+      fleetCollisions({ file: 'ours.yaml', fleet: ours }, [{ file: 'theirs.yaml', fleet: theirs }]).map(
+        (e) => [e.path.join('.'), e.message],
+      ),
+    ).toEqual([
+      [
+        'spec.exemptions.0.objects.0',
+        'agent "maker" of fleet "other" (theirs.yaml) may create Deployment objects in shop, so it could create "legacy-api" for this fleet\'s agents to change unchecked; exempt only objects no agent may create',
+      ],
+    ]);
+  });
+
   it('are listed in the report, and the admission rows they change say so', () => {
     const fleet = defineFleet(fleetInput([EXEMPT]));
     const markdown = renderReport(fleet.metadata.name, fleetReach(fleet), fleet.spec.exemptions);
@@ -159,12 +195,12 @@ describe('object exemptions in the fleet', () => {
     expect(markdown).not.toMatch(/\| AG601 \|.*exempted objects/);
   });
 
-  it('are declared in every template but those of AG202, AG203, AG601 and AG701, which no exemption reaches', () => {
+  it('are declared in every template but those of AG201, AG202, AG203, AG601 and AG701, which no exemption reaches', () => {
     expect(
       policyCatalog()
         .filter((p) => !p.exemptible)
         .map((p) => p.id),
-    ).toEqual(['AG202', 'AG203', 'AG601', 'AG701']);
+    ).toEqual(['AG201', 'AG202', 'AG203', 'AG601', 'AG701']);
   });
 
   it.each([
@@ -202,7 +238,7 @@ describe('object exemptions in the fleet', () => {
     ],
     [
       'AG202 for an object',
-      { policies: ['AG202'], objects: [EXEMPT] },
+      { policies: ['AG202'], objects: ['Deployment/checkout/legacy-api'] },
       'spec.exemptions[0].policies[0]',
       '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2, see docs/design.md#i2); list what its pods may use in targets[].pods instead',
     ],
@@ -212,6 +248,20 @@ describe('object exemptions in the fleet', () => {
       'spec.exemptions[0].policies[0]',
       '"AG202" (pods an agent writes) cannot be exempted: the agent could then run any image as any ServiceAccount with any Secret there (I2, see docs/design.md#i2); list what its pods may use in targets[].pods instead',
     ],
+    [
+      'an object an agent may create (it would create it, then change it unchecked)',
+      { objects: ['ConfigMap/shop/settings'] },
+      'spec.exemptions[0].objects[0]',
+      'agent "writer" may create ConfigMap objects in shop (targets[].create), so it could create "settings" itself and then change it unchecked; exempt only objects no agent may create, or fix the object',
+    ],
+    ...['kube-system', 'default', 'gatekeeper-system', 'vault'].map(
+      (ns): [string, Record<string, unknown>, string, string] => [
+        `the reserved namespace ${ns}`,
+        { namespaces: [ns] },
+        'spec.exemptions[0].namespaces[0]',
+        `"${ns}" is a reserved namespace (system, Gatekeeper or Vault); agents never act there, and its guardrails are never lifted`,
+      ],
+    ),
     [
       'an exemption of nothing',
       { namespaces: [], objects: [] },
@@ -272,6 +322,29 @@ describe('an exempted object at admission (WASM)', () => {
         name: 'legacy-api',
         object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy-api' } },
         oldObject: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'legacy-api' } },
+      }),
+    ],
+    [
+      'another door into the exempted object (deployments/status)',
+      request({
+        operation: 'UPDATE',
+        user: WRITER,
+        kind: KINDS.deployment,
+        subResource: 'status',
+        namespace: 'shop',
+        name: 'legacy-api',
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'legacy-api' },
+          spec: { replicas: 1000 },
+        },
+        oldObject: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'legacy-api' },
+          spec: { replicas: 1 },
+        },
       }),
     ],
     [

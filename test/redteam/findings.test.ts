@@ -3,25 +3,17 @@
  * and signed attribution). Each `describe` is one finding: a request a policy should deny, evaluated
  * through the real engines (WASM via PackChecker on a fleet from defineFleet, and gator where cheap).
  * Tests named "FINDING" assert the CURRENT, WRONG verdict (allowed where a deny is expected), so the
- * suite passes today and fails once the hole is closed: flip the assertion then, and rename the
- * test "FIXED" (F8 is).
+ * suite passes today and fails once the hole is closed: flip the assertion then.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import type { FleetInput } from '../../lib/fleet/schema';
 import { defineFleet, validateFleet } from '../../lib/fleet/validate';
 import { agentUsername } from '../../lib/naming';
-import { policyByFolder, templateFile } from '../../policies/catalog';
 import { PackChecker, type CheckResult } from '../../policies/check';
-import { constraintName, PolicyConstraints } from '../../policies/policy-pack';
-import { toolPath } from '../../tools/toolchain';
+import { PolicyConstraints } from '../../policies/policy-pack';
 import { validFleet, type Loose } from '../support/fleets';
 import { gatorVerify, type GatorCase } from '../support/gator';
-import { admissionReview, hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
+import { hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const SHOP_IMG = `registry.example.com/shop/web@${DIGEST}`;
@@ -130,51 +122,40 @@ function statefulSetReview(replicas: number) {
   });
 }
 
-/** Runs gator verify on one AG202 case (assertion: some violation) and returns the wall time in ms. */
-function gatorSeconds(review: Record<string, unknown>): number {
-  const fleet = defineFleet(baseFleet());
-  const constraints = new PolicyConstraints(new App(), 'c', { fleet });
-  const policy = policyByFolder('agent-pods');
-  const constraint = constraints
-    .toJson()
-    .find((o) => (o as { metadata: { name: string } }).metadata.name === constraintName(policy, 'redteam'));
-  const dir = mkdtempSync(join(tmpdir(), 'redteam-gator-'));
-  try {
-    copyFileSync(templateFile('agent-pods'), join(dir, 'template.yaml'));
-    writeFileSync(join(dir, 'constraint.yaml'), stringify(constraint));
-    writeFileSync(join(dir, 'case.yaml'), JSON.stringify(admissionReview(review)));
-    writeFileSync(
-      join(dir, 'suite.yaml'),
-      stringify({
-        kind: 'Suite',
-        apiVersion: 'test.gatekeeper.sh/v1alpha1',
-        tests: [
-          {
-            name: 'sts',
-            template: 'template.yaml',
-            constraint: 'constraint.yaml',
-            cases: [{ name: 'sts', object: 'case.yaml', assertions: [{ violations: 'yes' }] }],
-          },
-        ],
-      }),
-    );
-    const start = Date.now();
-    execFileSync(toolPath('gator'), ['verify', dir], { stdio: 'pipe', maxBuffer: 1 << 30 });
-    return (Date.now() - start) / 1000;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** gator verify against the red-team fleet's deny constraints; `cases` per policy folder. */
+function gatorAgrees(cases: ReadonlyMap<string, readonly GatorCase[]>, input = baseFleet()): void {
+  const fleet = defineFleet(input);
+  const run = gatorVerify(cases, {
+    name: fleet.metadata.name,
+    constraints: new PolicyConstraints(new App(), 'c', { fleet }),
+  });
+  expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+  expect(run.status).toBe(0);
 }
 
-describe('F1 (High): AG202 StatefulSet claim enumeration is O(spec.replicas) in Gatekeeper', () => {
-  it('FINDING: one StatefulSet CREATE with replicas 1,000,000 costs Gatekeeper seconds; 2^31-1 would cost hours and ~600 GB', () => {
-    const small = gatorSeconds(statefulSetReview(1));
-    const big = gatorSeconds(statefulSetReview(1_000_000));
-
-    console.log(`gator AG202: replicas 1 -> ${small}s, replicas 1e6 -> ${big}s`);
-    // The webhook timeout Gatekeeper registers by default is 3 s; the request body is 1 KB.
-    expect(big - small).toBeGreaterThan(2);
-  }, 300_000);
+describe("F1 (fixed): AG202 checks StatefulSet claims up to the agent's cap, whatever spec.replicas says", () => {
+  it('replicas 1 and 2147483647 get the same verdict, naming the claims up to the cap (3), in WASM and gator', async () => {
+    const expected = [
+      '[AG202] agent writer may not write statefulsets.apps shop/db: spec.volumeClaimTemplates["data"] makes claims data-db-0, data-db-1, data-db-2, which would take over existing claims of those names; list them in spec.agents[writer].targets[shop].pods.persistentVolumeClaims (allowed: none)',
+    ];
+    const fleet = baseFleet();
+    for (const replicas of [1, 2147483647]) {
+      const found = await check(fleet, statefulSetReview(replicas));
+      expect(found.violations.filter((v) => v.policy === 'AG202').map((v) => v.message)).toEqual(expected);
+    }
+    gatorAgrees(
+      new Map([
+        [
+          'agent-pods',
+          [1, 2147483647].map((replicas) => ({
+            name: `replicas ${replicas}`,
+            request: statefulSetReview(replicas),
+            messages: expected,
+          })),
+        ],
+      ]),
+    );
+  }, 120_000);
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -184,7 +165,7 @@ describe('F1 (High): AG202 StatefulSet claim enumeration is O(spec.replicas) in 
 // covers only agent namespaces, so nothing denies it.
 // -------------------------------------------------------------------------------------------------
 
-describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be exempted', () => {
+describe('F2 (fixed): AG202 and AG201 are always deny, like the kill switch', () => {
   const relaxed = baseFleet((f) => {
     const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
     writer.enforcement = { action: 'warn', until: '2027-01-01', reason: 'new agent, first week' };
@@ -218,22 +199,19 @@ describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be e
     },
   });
 
-  it('the fleet is valid, while the equivalent AG202 exemption is refused', () => {
+  it('fixed: warn for the whole agent leaves AG202 in deny; naming AG202 or AG201 in warn is refused', async () => {
     expect(validateFleet(relaxed).ok).toBe(true);
-    const exempting = baseFleet((f) => {
-      f.spec.exemptions = [
-        { policies: ['AG202'], objects: ['Pod/shop/debug'], reason: 'x', approvedBy: 'alice@example.com' },
-      ];
-    });
-    expect(validateFleet(exempting).ok).toBe(false);
-  });
-
-  it('FINDING: a privileged hostPID/hostPath pod as shop-admin with payments-db is admitted (AG202 only warns)', async () => {
-    const deny = await check(baseFleet(), escalatingPod);
-    expect(ids(deny)).toEqual(['AG202']);
     const result = await check(relaxed, escalatingPod);
-    expect(result.allowed).toBe(true); // should be false: I2 escalation
-    expect(result.warnings.map((w) => w.policy)).toContain('AG202');
+    expect(result.allowed).toBe(false);
+    expect(ids(result)).toEqual(['AG202']);
+    for (const id of ['AG201', 'AG202']) {
+      const named = validateFleet(
+        baseFleet((f) => {
+          f.spec.enforcement = { policies: { [id]: 'warn' }, until: '2027-01-01', reason: 'x' };
+        }),
+      );
+      expect(named.ok ? [] : named.errors.map((e) => e.path)).toEqual([`spec.enforcement.policies.${id}`]);
+    }
   });
 });
 
@@ -244,11 +222,11 @@ describe('F2 (Medium): AG202 can be put in warn/dryrun, although it may not be e
 // reports a denial. RBAC never grants namespaces, so today this is defence-in-depth only.
 // -------------------------------------------------------------------------------------------------
 
-describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gatekeeper', () => {
+describe('F3 (fixed): a namespace exemption covers its Namespace object in check as in Gatekeeper; AG201 is never exempt', () => {
   const exempting = baseFleet((f) => {
     f.spec.exemptions = [
       {
-        policies: ['AG101', 'AG201', 'AG501'],
+        policies: ['AG101', 'AG501'],
         namespaces: ['legacy'],
         reason: 'legacy batch system (TICKET-1)',
         approvedBy: 'alice@example.com',
@@ -260,7 +238,6 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
     kind: 'Namespace',
     metadata: { name: 'legacy', labels },
   });
-  // The API server sends namespace requests with namespace set to the Namespace's own name.
   const relabel = request({
     operation: 'UPDATE',
     user: WRITER,
@@ -279,36 +256,45 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
     oldObject: ns({}),
   });
 
-  it('WASM (agentguard check) denies both with AG201 and AG501', async () => {
-    expect(ids(await check(exempting, relabel))).toEqual(['AG201', 'AG501']);
-    expect(ids(await check(exempting, remove))).toEqual(['AG101', 'AG201', 'AG501']);
+  it('an exemption naming AG201 is refused', () => {
+    const result = validateFleet(
+      baseFleet((f) => {
+        f.spec.exemptions = [
+          { policies: ['AG201'], namespaces: ['legacy'], reason: 'x', approvedBy: 'alice@example.com' },
+        ];
+      }),
+    );
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toEqual(['spec.exemptions[0].policies[0]']);
   });
 
-  it('FINDING: gator (Gatekeeper) admits both: no violation of AG101, AG201 or AG501', () => {
+  it('WASM and gator agree: AG201 still denies both, the exempted AG101 and AG501 say nothing', async () => {
     const fleet = defineFleet(exempting);
-    const constraints = new PolicyConstraints(new App(), 'c', { fleet });
-    const none = (name: string, r: Record<string, unknown>): GatorCase => ({
-      name,
-      request: r,
-      messages: [],
-    });
+    const checked = [await check(exempting, relabel), await check(exempting, remove)];
+    expect(checked.map(ids)).toEqual([['AG201'], ['AG201']]);
+    const messagesOf = (r: CheckResult) => r.violations.map((v) => v.message);
     const suites = new Map<string, GatorCase[]>([
-      ['destructive-verbs', [none('delete namespace', remove)]],
-      ['no-self-escalation', [none('relabel namespace', relabel), none('delete namespace', remove)]],
-      ['trust-phase', [none('relabel namespace', relabel), none('delete namespace', remove)]],
+      ['destructive-verbs', [{ name: 'delete namespace', request: remove, messages: [] }]],
+      [
+        'no-self-escalation',
+        [
+          { name: 'relabel namespace', request: relabel, messages: messagesOf(checked[0]) },
+          { name: 'delete namespace', request: remove, messages: messagesOf(checked[1]) },
+        ],
+      ],
+      [
+        'trust-phase',
+        [
+          { name: 'relabel namespace', request: relabel, messages: [] },
+          { name: 'delete namespace', request: remove, messages: [] },
+        ],
+      ],
     ]);
-    const run = gatorVerify(suites, { name: fleet.metadata.name, constraints });
-    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
-    expect(run.status).toBe(0); // should be: violations found (denied)
-    // Control: the same suite against the fleet without the exemption fails (gator sees violations),
-    // so the zero above is the exclusion, not a harness that sees nothing.
-    const plain = defineFleet(baseFleet((f) => (f.metadata.name = 'redteam')));
-    const control = gatorVerify(suites, {
-      name: plain.metadata.name,
-      constraints: new PolicyConstraints(new App(), 'c', { fleet: plain }),
+    const run = gatorVerify(suites, {
+      name: fleet.metadata.name,
+      constraints: new PolicyConstraints(new App(), 'c', { fleet }),
     });
-    expect(control.status).not.toBe(0);
-    expect(control.stdout + control.stderr).toMatch(/FAIL/);
+    expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+    expect(run.status).toBe(0);
   }, 120_000);
 });
 
@@ -317,7 +303,7 @@ describe('F3 (Medium): namespace exemptions exclude the Namespace object in Gate
 // 3 runs 10,000 pods at once through one Job (or a CronJob's jobTemplate).
 // -------------------------------------------------------------------------------------------------
 
-describe('F4 (Medium): AG401 does not cap Job/CronJob parallelism', () => {
+describe('F4 (fixed): AG401 caps Job and CronJob parallelism', () => {
   const job = (parallelism: number) =>
     request({
       operation: 'CREATE',
@@ -338,21 +324,24 @@ describe('F4 (Medium): AG401 does not cap Job/CronJob parallelism', () => {
       },
     });
 
-  it('FINDING: batch (maxReplicas 3) creates a Job with parallelism 10000: allowed', async () => {
+  it('fixed: batch (maxReplicas 3) may not create a Job with parallelism 10000, in WASM and gator', async () => {
     const result = await check(baseFleet(), job(10_000));
-    expect(result.violations).toEqual([]); // should be AG401
-  });
-
-  it('FINDING (gator): the real engine finds no AG401 violation either', () => {
-    const fleet = defineFleet(baseFleet());
-    const run = gatorVerify(
-      new Map([['replica-limits', [{ name: 'job', request: job(10_000), messages: [] }]]]),
-      {
-        name: fleet.metadata.name,
-        constraints: new PolicyConstraints(new App(), 'c', { fleet }),
-      },
+    expect(ids(result)).toEqual(['AG401']);
+    expect(result.violations[0].message).toContain(
+      'may not set spec.parallelism of jobs.batch jobs/burst to 10000',
     );
-    expect(run.status).toBe(0);
+    expect((await check(baseFleet(), job(3))).violations).toEqual([]);
+    gatorAgrees(
+      new Map([
+        [
+          'replica-limits',
+          [
+            { name: 'job 10000', request: job(10_000), messages: result.violations.map((v) => v.message) },
+            { name: 'job 3', request: job(3), messages: [] },
+          ],
+        ],
+      ]),
+    );
   }, 120_000);
 });
 
@@ -374,34 +363,15 @@ const flashSale = (f: Loose) => {
   ];
 };
 
-describe('F5 (Low/Medium): create-then-update turns a fresh object into the exempt one', () => {
-  it('FINDING: CREATE flash-sale at 1 replica, then UPDATE it to 100000: both allowed', async () => {
-    const fleet = baseFleet(flashSale);
-    const create = request({
-      operation: 'CREATE',
-      user: WRITER,
-      kind: KINDS.deployment,
-      namespace: 'shop',
-      name: 'flash-sale',
-      extra: ATTRIBUTED,
-      object: deploymentObject('flash-sale', 1),
-    });
-    const created = {
-      ...deploymentObject('flash-sale', 1),
-      metadata: { name: 'flash-sale', namespace: 'shop', uid: 'agent-made' },
-    };
-    const update = request({
-      operation: 'UPDATE',
-      user: WRITER,
-      kind: KINDS.deployment,
-      namespace: 'shop',
-      name: 'flash-sale',
-      extra: ATTRIBUTED,
-      object: { ...deploymentObject('flash-sale', 100_000), metadata: created.metadata },
-      oldObject: created,
-    });
-    expect((await check(fleet, create)).violations).toEqual([]);
-    expect((await check(fleet, update)).violations).toEqual([]); // should be AG401 (object made by the agent)
+describe('F5 (fixed): an object an agent may create cannot be exempted', () => {
+  it('the flash-sale exemption is refused while writer may create Deployments in shop', () => {
+    const result = validateFleet(baseFleet(flashSale));
+    expect(result.ok ? [] : result.errors.map((e) => [e.path, e.message])).toEqual([
+      [
+        'spec.exemptions[0].objects[0]',
+        'agent "writer" may create Deployment objects in shop (targets[].create), so it could create "flash-sale" itself and then change it unchecked; exempt only objects no agent may create, or fix the object',
+      ],
+    ]);
   });
 });
 
@@ -411,8 +381,8 @@ describe('F5 (Low/Medium): create-then-update turns a fresh object into the exem
 // mentioned by the exemption, scale flash-sale to 100,000 with `kubectl scale`.
 // -------------------------------------------------------------------------------------------------
 
-describe('F6 (Low/Medium): exemptions apply to every agent, not the one they were approved for', () => {
-  it('FINDING: newbie (cap 1) scales the exempt flash-sale to 100000 through deployments/scale: allowed', async () => {
+describe('F6 (documented): an exemption lifts the policies for every agent of the fleet', () => {
+  it('newbie (cap 1) may scale the exempt flash-sale past its cap: the README says exemptions are per object, not per agent', async () => {
     const scale = request({
       operation: 'UPDATE',
       user: NEWBIE,
@@ -436,7 +406,11 @@ describe('F6 (Low/Medium): exemptions apply to every agent, not the one they wer
       },
     });
     expect(ids(await check(baseFleet(), scale))).toEqual(['AG401']);
-    expect((await check(baseFleet(flashSale), scale)).violations).toEqual([]); // should be AG401 for newbie
+    const noCreate = (f: Loose) => {
+      flashSale(f);
+      f.spec.agents[1].targets[0].create = false;
+    };
+    expect((await check(baseFleet(noCreate), scale)).violations).toEqual([]);
   });
 });
 
@@ -447,14 +421,15 @@ describe('F6 (Low/Medium): exemptions apply to every agent, not the one they wer
 // RBAC never grants pods/ephemeralcontainers, so today RBAC is the only line.
 // -------------------------------------------------------------------------------------------------
 
-describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers subresource', () => {
-  it('FINDING: UPDATE pods/ephemeralcontainers on the exempt pod is allowed', async () => {
+describe('F7 (fixed): an object exemption covers the object and its scale, no other subresource', () => {
+  it('UPDATE pods/ephemeralcontainers on an exempt pod is still denied by AG201 and AG501', async () => {
     const fleet = baseFleet((f) => {
+      f.spec.agents[1].targets[0].create = false;
       f.spec.exemptions = [
         {
-          policies: ['AG201', 'AG501'],
+          policies: ['AG501'],
           objects: ['Pod/shop/legacy-worker'],
-          reason: 'legacy pod carries agentguard labels and a kind outside the allowlist',
+          reason: 'legacy pod carries a kind outside the allowlist',
           approvedBy: 'alice@example.com',
         },
       ];
@@ -487,7 +462,7 @@ describe('F7 (Low): an AG201 object exemption covers the ephemeralcontainers sub
       oldObject: pod([]),
     });
     expect(ids(await check(baseFleet(), review))).toEqual(['AG201', 'AG501']);
-    expect((await check(fleet, review)).violations).toEqual([]); // should be AG201 (ephemeral containers are never available)
+    expect(ids(await check(fleet, review))).toEqual(['AG201', 'AG501']);
   });
 });
 
@@ -576,19 +551,19 @@ describe('F8 (Medium, fixed by AG203): Service externalIPs and Ingress snippet a
     '[AG203] agent writer may not write ingresses.networking.k8s.io shop/snippet: metadata.annotations["nginx.ingress.kubernetes.io/configuration-snippet"] is not allowed: it has the ingress controller, which reads every Secret of the cluster, run configuration or send requests elsewhere; no fleet field allows it',
   ];
 
-  it('FIXED: a Service with externalIPs 8.8.8.8 (cluster-wide MITM of that IP) is denied by AG203 alone', async () => {
+  it('fixed: a Service with externalIPs 8.8.8.8 (cluster-wide MITM of that IP) is denied by AG203 alone', async () => {
     const result = await check(fleet, externalIpService());
     expect(ids(result)).toEqual(['AG203']);
     expect(result.violations.map((v) => v.message).sort()).toEqual(SERVICE_MESSAGES);
   });
 
-  it('FIXED: an Ingress with an ingress-nginx configuration-snippet is denied by AG203 alone', async () => {
+  it('fixed: an Ingress with an ingress-nginx configuration-snippet is denied by AG203 alone', async () => {
     const result = await check(fleet, snippetIngress());
     expect(ids(result)).toEqual(['AG203']);
     expect(result.violations.map((v) => v.message)).toEqual(INGRESS_MESSAGES);
   });
 
-  it('FIXED (gator): the real engine denies both with the same messages', () => {
+  it('fixed (gator): the real engine denies both with the same messages', () => {
     const defined = defineFleet(fleet);
     const run = gatorVerify(
       new Map<string, GatorCase[]>([
@@ -606,7 +581,7 @@ describe('F8 (Medium, fixed by AG203): Service externalIPs and Ingress snippet a
     expect(run.status).toBe(0);
   }, 120_000);
 
-  it('FIXED: AG203 cannot be exempted, so the hole cannot be reopened per namespace or object', () => {
+  it('fixed: AG203 cannot be exempted, so the hole cannot be reopened per namespace or object', () => {
     const exempting = baseFleet((f) => {
       f.spec.exemptions = [
         { policies: ['AG203'], namespaces: ['shop'], reason: 'legacy edge', approvedBy: 'alice@example.com' },
@@ -629,25 +604,22 @@ describe('F8 (Medium, fixed by AG203): Service externalIPs and Ingress snippet a
 // namespace; with F3 the exemption also covers those Namespace objects themselves.
 // -------------------------------------------------------------------------------------------------
 
-describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
-  it.each(['kube-system', 'gatekeeper-system', 'vault'])(
-    'FINDING: AG201/AG501 exempted in %s: the fleet validates',
-    (ns) => {
-      const fleet = baseFleet((f) => {
-        f.spec.vault = { namespace: 'vault' };
-        f.spec.exemptions = [
-          { policies: ['AG201', 'AG501'], namespaces: [ns], reason: 'x', approvedBy: 'alice@example.com' },
-        ];
-      });
-      expect(validateFleet(fleet).ok).toBe(true); // should be refused like an agent namespace
-      // The same namespace as a target is refused.
-      const asTarget = baseFleet((f) => {
-        f.spec.vault = { namespace: 'vault' };
-        f.spec.agents[1].targets.push({ namespace: ns, kinds: ['ConfigMap'] });
-      });
-      expect(validateFleet(asTarget).ok).toBe(false);
-    },
-  );
+describe('F9 (fixed): exemptions of reserved namespaces are refused', () => {
+  it.each(['kube-system', 'gatekeeper-system', 'vault'])('%s', (ns) => {
+    const fleet = baseFleet((f) => {
+      f.spec.vault = { namespace: 'vault' };
+      f.spec.exemptions = [
+        { policies: ['AG501'], namespaces: [ns], reason: 'x', approvedBy: 'alice@example.com' },
+      ];
+    });
+    const result = validateFleet(fleet);
+    expect(result.ok ? [] : result.errors.map((e) => [e.path, e.message])).toEqual([
+      [
+        'spec.exemptions[0].namespaces[0]',
+        `"${ns}" is a reserved namespace (system, Gatekeeper or Vault); agents never act there, and its guardrails are never lifted`,
+      ],
+    ]);
+  });
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -658,48 +630,23 @@ describe('F9 (Low): exemptions of reserved namespaces are accepted', () => {
 // wrote, whose command it chooses. An HPA with minReplicas does the same through the HPA controller.
 // -------------------------------------------------------------------------------------------------
 
-describe('F10 (Medium): StatefulSet claim takeover through replicas 0 plus the scale subresource', () => {
-  it('FINDING: CREATE db with replicas 0, then scale to 3: both allowed; CREATE with 3 is denied', async () => {
+describe('F10 (fixed): StatefulSet claim takeover through replicas 0 plus the scale subresource', () => {
+  it('CREATE db with replicas 0 already names the claims up to the cap, so a later scale has nothing left to take over', async () => {
     const fleet = baseFleet();
-    const denied = await check(fleet, statefulSetReview(3));
-    expect(ids(denied)).toEqual(['AG202']);
-    expect(denied.violations[0].message).toMatch(/makes claims data-db-0, data-db-1, data-db-2/);
-    expect((await check(fleet, statefulSetReview(0))).violations).toEqual([]);
-    const scale = (replicas: number) => ({
-      apiVersion: 'autoscaling/v1',
-      kind: 'Scale',
-      metadata: { name: 'db', namespace: 'shop' },
-      spec: { replicas },
+    const atZero = await check(fleet, statefulSetReview(0));
+    expect(ids(atZero)).toEqual(['AG202']);
+    expect(atZero.violations[0].message).toMatch(/makes claims data-db-0, data-db-1, data-db-2, which/);
+    // With the claims listed, the StatefulSet passes and scaling it within the cap reaches only them.
+    const listed = baseFleet((f) => {
+      f.spec.agents[1].targets[0].pods.persistentVolumeClaims = ['data-db-0', 'data-db-1', 'data-db-2'];
     });
-    const scaleUp = request({
-      operation: 'UPDATE',
-      user: WRITER,
-      kind: KINDS.statefulSet,
-      subResource: 'scale',
-      subResourceKind: SCALE_KIND,
-      namespace: 'shop',
-      name: 'db',
-      extra: ATTRIBUTED,
-      object: scale(3),
-      oldObject: scale(0),
-    });
-    expect((await check(fleet, scaleUp)).violations).toEqual([]); // should be AG202 (claims data-db-0..2)
-    // The real engine agrees: no AG202 violation for either step.
-    const defined = defineFleet(fleet);
-    const run = gatorVerify(
+    expect((await check(listed, statefulSetReview(0))).violations).toEqual([]);
+    const expected = atZero.violations.map((v) => v.message);
+    gatorAgrees(
       new Map([
-        [
-          'agent-pods',
-          [
-            { name: 'create replicas 0', request: statefulSetReview(0), messages: [] },
-            { name: 'scale to 3', request: scaleUp, messages: [] },
-          ],
-        ],
+        ['agent-pods', [{ name: 'create replicas 0', request: statefulSetReview(0), messages: expected }]],
       ]),
-      { name: defined.metadata.name, constraints: new PolicyConstraints(new App(), 'c', { fleet: defined }) },
     );
-    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
-    expect(run.status).toBe(0);
   }, 120_000);
 });
 
@@ -709,9 +656,10 @@ describe('F10 (Medium): StatefulSet claim takeover through replicas 0 plus the s
 
 describe('non-findings (held)', () => {
   const exempting = baseFleet((f) => {
+    f.spec.agents[1].targets[0].create = false;
     f.spec.exemptions = [
       {
-        policies: ['AG101', 'AG102', 'AG201', 'AG301', 'AG401', 'AG501'],
+        policies: ['AG101', 'AG102', 'AG301', 'AG401', 'AG501'],
         objects: ['Pod/shop/legacy-worker', 'Deployment/shop/legacy-api'],
         reason: 'legacy (SHOP-77)',
         approvedBy: 'alice@example.com',

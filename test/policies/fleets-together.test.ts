@@ -349,6 +349,7 @@ describe('staged rollout', () => {
     expect(fixed.map((c) => [c.name, c.enforcementAction])).toEqual([
       ['agentguard-test-fleet-no-self-escalation', 'deny'],
       ['agentguard-test-fleet-agent-pods', 'deny'],
+      ['agentguard-test-fleet-agent-exposure', 'deny'],
       ['agentguard-test-fleet-kill-switch', 'deny'],
     ]);
     // The other policies hold every agent in dryrun; their deny constraints stay, empty.

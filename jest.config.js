@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // The node environment, measuring each file's CPU time when AGENTGUARD_TEST_CPU_FILE is set.
+  testEnvironment: '<rootDir>/test/support/cpu-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Transpile only (tsconfig.jest.json sets isolatedModules): `npm run typecheck` type-checks in CI.

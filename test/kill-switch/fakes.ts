@@ -110,6 +110,9 @@ export class Fakes {
     writeFileSync(this.log, '');
     const path = realCurl ? `${this.realCurlBin()}:${process.env.PATH}` : `${this.bin}:${process.env.PATH}`;
     const run = spawnSync('bash', [script, ...args], {
+      // Standard input is not a socket (node's default pipe): given one and no SHLVL, bash takes itself
+      // for a remote shell and reads the machine's ~/.bashrc, which these runs must not depend on.
+      stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
       env: { PATH: path, HOME: tmpdir(), FAKE_LOG: this.log, ...env },
     });

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tools/toolchain';
+import { agentguardInProcess } from './support/cli';
 import { tree } from './support/files';
 
 const BIN = join(REPO_ROOT, 'bin', 'agentguard.js');
@@ -28,19 +29,23 @@ function costAnalystAt(
   return fleet;
 }
 
-function synth(...args: string[]) {
+/** `agentguard synth` through the bin, as a user runs it. */
+function synthBin(...args: string[]) {
   return spawnSync(process.execPath, [BIN, 'synth', ...args], { encoding: 'utf8' });
 }
 
+/** The same command in this process: the subject is what synth does with the lock and the output. */
+const synth = (...args: string[]) => agentguardInProcess(['synth', ...args]);
+
 /** A folder with the example synthesized into out/ and its lock beside it, then `fleet` as the fleet. */
-function workspace(fleet: string) {
+async function workspace(fleet: string) {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-promo-'));
   const fleetFile = join(dir, 'fleet.yaml');
   const lockFile = join(dir, 'fleet.lock.yaml');
   const out = join(dir, 'out');
   writeFileSync(fleetFile, EXAMPLE);
   writeFileSync(lockFile, EXAMPLE_LOCK);
-  expect(synth('--fleet', fleetFile, '--out', out).status).toBe(0);
+  expect((await synth('--fleet', fleetFile, '--out', out)).status).toBe(0);
   writeFileSync(fleetFile, fleet);
   return { dir, fleetFile, lockFile, out, before: tree(out) };
 }
@@ -49,18 +54,18 @@ const rejectedHeader = (fleetFile: string, lockFile: string, n: number) =>
   `${fleetFile} is rejected by the promotion rules against ${lockFile} (${n} error${n === 1 ? '' : 's'}):\n`;
 
 describe('synth with the promotion lock', () => {
-  it('accepts the example against its committed lock, also with --frozen-lock, and leaves the lock alone', () => {
-    const { fleetFile, lockFile, out, before } = workspace(EXAMPLE);
-    const run = synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
+  it('accepts the example against its committed lock, also with --frozen-lock, and leaves the lock alone', async () => {
+    const { fleetFile, lockFile, out, before } = await workspace(EXAMPLE);
+    const run = synthBin('--fleet', fleetFile, '--out', out, '--frozen-lock');
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
     expect(readFileSync(lockFile, 'utf8')).toBe(EXAMPLE_LOCK);
     expect(tree(out)).toEqual(before);
   });
 
-  it('rejects a skipped phase: every error printed, exit 1, output and lock byte-identical', () => {
-    const { fleetFile, lockFile, out, before } = workspace(costAnalystAt('supervised', ''));
-    const run = synth('--fleet', fleetFile, '--out', out);
+  it('rejects a skipped phase: every error printed, exit 1, output and lock byte-identical', async () => {
+    const { fleetFile, lockFile, out, before } = await workspace(costAnalystAt('supervised', ''));
+    const run = await synth('--fleet', fleetFile, '--out', out);
     expect(run.stderr).toBe(
       rejectedHeader(fleetFile, lockFile, 2) +
         `  ${fleetFile}:15:7: spec.agents[0].promotion.approvedBy: is required to promote agent "cost-analyst" from shadow to supervised; add promotion.approvedBy with the human who approved it\n` +
@@ -73,9 +78,9 @@ describe('synth with the promotion lock', () => {
     expect(readdirSync(join(out, '..')).filter((f) => f.includes('staged'))).toEqual([]);
   });
 
-  it('accepts an approved one-step promotion, records it, and is byte-identical on rerun', () => {
-    const { fleetFile, lockFile, out } = workspace(costAnalystAt('advisory'));
-    const first = synth('--fleet', fleetFile, '--out', out);
+  it('accepts an approved one-step promotion, records it, and is byte-identical on rerun', async () => {
+    const { fleetFile, lockFile, out } = await workspace(costAnalystAt('advisory'));
+    const first = await synth('--fleet', fleetFile, '--out', out);
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(
       new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\); recorded phases in ${lockFile}\n$`),
@@ -90,15 +95,15 @@ describe('synth with the promotion lock', () => {
     const output = tree(out);
     expect(output['agents/cost-analyst/agent.yaml']).toContain('agentguard.dev/phase: advisory');
 
-    const second = synth('--fleet', fleetFile, '--out', out);
+    const second = await synth('--fleet', fleetFile, '--out', out);
     expect(second.stdout).toMatch(new RegExp(`\nsynthesized 5 agents into ${out}/ \\(\\d+ files\\)\n$`));
     expect(readFileSync(lockFile, 'utf8')).toBe(recorded);
     expect(tree(out)).toEqual(output);
   });
 
-  it('--frozen-lock fails while a change is pending, naming it, and writes nothing', () => {
-    const { fleetFile, lockFile, out, before } = workspace(costAnalystAt('advisory'));
-    const run = synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
+  it('--frozen-lock fails while a change is pending, naming it, and writes nothing', async () => {
+    const { fleetFile, lockFile, out, before } = await workspace(costAnalystAt('advisory'));
+    const run = await synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
     expect(run.stderr).toBe(
       `${lockFile} is out of date (--frozen-lock) (1 error):\n` +
         '  agents.cost-analyst: would change from shadow to advisory, approved by erin@shop.example; run synth without --frozen-lock and commit the lock\n' +
@@ -109,10 +114,10 @@ describe('synth with the promotion lock', () => {
     expect(readFileSync(lockFile, 'utf8')).toBe(EXAMPLE_LOCK);
   });
 
-  it('without a lock, rejects every agent beyond shadow; --frozen-lock also rejects creating one', () => {
-    const { fleetFile, lockFile, out, before } = workspace(EXAMPLE);
+  it('without a lock, rejects every agent beyond shadow; --frozen-lock also rejects creating one', async () => {
+    const { fleetFile, lockFile, out, before } = await workspace(EXAMPLE);
     rmSync(lockFile);
-    const run = synth('--fleet', fleetFile, '--out', out);
+    const run = await synth('--fleet', fleetFile, '--out', out);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(rejectedHeader(fleetFile, lockFile, 3));
     expect(run.stderr).toContain(
@@ -124,7 +129,7 @@ describe('synth with the promotion lock', () => {
       .replace('          deleteKinds: [Job]\n', '')
       .replace('        ttl: 1h\n        maxTtl: 4h\n', '');
     writeFileSync(fleetFile, shadowOnly);
-    const frozen = synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
+    const frozen = await synth('--fleet', fleetFile, '--out', out, '--frozen-lock');
     expect(frozen.stderr).toContain(
       `${lockFile} is out of date (--frozen-lock) (1 error):\n  (file): does not exist; run synth without --frozen-lock and commit it\n`,
     );
@@ -133,24 +138,24 @@ describe('synth with the promotion lock', () => {
     expect(existsSync(lockFile)).toBe(false);
   });
 
-  it('--lock reads and updates another file, leaving the one beside the fleet alone', () => {
-    const { dir, fleetFile, lockFile, out } = workspace(costAnalystAt('advisory'));
+  it('--lock reads and updates another file, leaving the one beside the fleet alone', async () => {
+    const { dir, fleetFile, lockFile, out } = await workspace(costAnalystAt('advisory'));
     const other = join(dir, 'elsewhere.lock.yaml');
     writeFileSync(other, EXAMPLE_LOCK);
-    const run = synth('--fleet', fleetFile, '--out', out, '--lock', other);
+    const run = await synth('--fleet', fleetFile, '--out', out, '--lock', other);
     expect(run.status).toBe(0);
     expect(readFileSync(other, 'utf8')).toContain('    phase: advisory\n    approvedBy: erin@shop.example\n');
     expect(readFileSync(lockFile, 'utf8')).toBe(EXAMPLE_LOCK);
   });
 
-  it('reports a malformed lock with its position and writes nothing', () => {
-    const { fleetFile, lockFile, out, before } = workspace(EXAMPLE);
+  it('reports a malformed lock with its position and writes nothing', async () => {
+    const { fleetFile, lockFile, out, before } = await workspace(EXAMPLE);
     const broken = EXAMPLE_LOCK.replace('kind: AgentFleetLock', 'kind: AgentFleet').replace(
       '    phase: supervised\n',
       '    phase: supervised\n    phaze: autonomous\n',
     );
     writeFileSync(lockFile, broken);
-    const run = synth('--fleet', fleetFile, '--out', out);
+    const run = await synth('--fleet', fleetFile, '--out', out);
     expect(run.stderr).toBe(
       `${lockFile} is invalid (2 errors):\n` +
         `  ${lockFile}:4:1: kind: "AgentFleet" must be "AgentFleetLock"\n` +
@@ -162,10 +167,10 @@ describe('synth with the promotion lock', () => {
     expect(readFileSync(lockFile, 'utf8')).toBe(broken);
   });
 
-  it('rejects the lock of another fleet', () => {
-    const { fleetFile, lockFile, out } = workspace(EXAMPLE);
+  it('rejects the lock of another fleet', async () => {
+    const { fleetFile, lockFile, out } = await workspace(EXAMPLE);
     writeFileSync(lockFile, EXAMPLE_LOCK.replace('fleet: shop-platform', 'fleet: other-fleet'));
-    const run = synth('--fleet', fleetFile, '--out', out);
+    const run = await synth('--fleet', fleetFile, '--out', out);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       `${fleetFile}:8:3: metadata.name: "shop-platform" is not the fleet "other-fleet" that the promotion lock records`,

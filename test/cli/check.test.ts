@@ -16,7 +16,7 @@ import { committedModules, PackEvaluator } from '../../policies/wasm';
 import { delegated, SAMPLE_NOW, seconds } from '../support/delegation';
 import { loadSamples } from '../../policies/samples';
 import { REPO_ROOT } from '../../tools/toolchain';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguard, agentguardInProcess as inProcess, EXAMPLE_FLEET, type CliRun } from '../support/cli';
 import { AGENTS, attributed, deployment, HUMAN, TRACEPARENT } from '../support/reviews';
 
 const fleet = loadFleetFile(EXAMPLE_FLEET);
@@ -124,7 +124,7 @@ describe('manifests as CREATE requests', () => {
       'web.yaml',
       `---\n# an empty document, skipped as kubectl does\n---\n${JSON.stringify(web)}\n`,
     );
-    const byAgent = agentguard([
+    const byAgent = await inProcess([
       'check',
       '--fleet',
       'examples/fleet.yaml',
@@ -137,7 +137,7 @@ describe('manifests as CREATE requests', () => {
     expect(byAgent.stdout).toMatch(/^allowed\s+\S+#2\s+Deployment shop\/web$/m);
     expect(byAgent.stdout).toMatch(/^1 reviewed: 1 allowed, 0 denied \(0 violations\)$/m);
     expect(byAgent.status).toBe(0);
-    const asShadow = agentguard([
+    const asShadow = await inProcess([
       'check',
       '--fleet',
       'examples/fleet.yaml',
@@ -152,7 +152,7 @@ describe('manifests as CREATE requests', () => {
     expect(asShadow.stdout).toMatch(/^1 reviewed: 0 allowed, 1 denied \(\d+ violations\)$/m);
   });
 
-  it('the workload escalation of issue 12: a Deployment release-bot may create, whose pod takes shop over, is denied by AG202', () => {
+  it('the workload escalation of issue 12: a Deployment release-bot may create, whose pod takes shop over, is denied by AG202', async () => {
     const sneaky = deployment(
       delegated(attributed('sneaky', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),
       1,
@@ -173,7 +173,7 @@ describe('manifests as CREATE requests', () => {
       volumes: [{ name: 'root', hostPath: { path: '/' } }],
     };
     const path = file('sneaky.yaml', JSON.stringify(sneaky));
-    const run = agentguard([
+    const run = await inProcess([
       'check',
       '--fleet',
       'examples/fleet.yaml',
@@ -204,7 +204,7 @@ describe('manifests as CREATE requests', () => {
     }
   });
 
-  it('hardened-pods applies to anyone creating a pod in an agent namespace, also without --as', () => {
+  it('hardened-pods applies to anyone creating a pod in an agent namespace, also without --as', async () => {
     const path = file(
       'pod.json',
       JSON.stringify({
@@ -214,7 +214,7 @@ describe('manifests as CREATE requests', () => {
         spec: { containers: [{ name: 'c', image: 'busybox' }] },
       }),
     );
-    const run = agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', path]);
+    const run = await inProcess(['check', '-f', 'examples/fleet.yaml', '-o', 'json', path]);
     expect(run.status).toBe(1);
     const [line] = run.stdout
       .trimEnd()
@@ -228,7 +228,7 @@ describe('manifests as CREATE requests', () => {
       'pod-elsewhere.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec: {containers: [{name: c, image: busybox}]}\n',
     );
-    expect(agentguard(['check', '-f', 'examples/fleet.yaml', elsewhere]).status).toBe(0);
+    expect((await inProcess(['check', '-f', 'examples/fleet.yaml', elsewhere])).status).toBe(0);
   });
 
   it('a List contributes each item', () => {
@@ -241,7 +241,7 @@ describe('manifests as CREATE requests', () => {
 });
 
 describe('bad input exits 2 with the file, the document and the fix; nothing is evaluated', () => {
-  const check = (...args: string[]) => agentguard(['check', '--fleet', 'examples/fleet.yaml', ...args]);
+  const check = (...args: string[]) => inProcess(['check', '--fleet', 'examples/fleet.yaml', ...args]);
   const good = join(REPO_ROOT, 'rego/kill-switch/samples/denied/capacity-report-stopped.yaml');
 
   it.each([
@@ -281,8 +281,8 @@ describe('bad input exits 2 with the file, the document and the fix; nothing is 
       () => [file('empty.yaml', '\n')],
       /empty\.yaml: no Kubernetes objects or AdmissionReviews in it/,
     ],
-  ])('%s', (_, files, message) => {
-    const run = check(good, ...files());
+  ])('%s', async (_, files, message) => {
+    const run = await check(good, ...files());
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
@@ -296,14 +296,14 @@ describe('bad input exits 2 with the file, the document and the fix; nothing is 
     ],
     ['an unknown flag', ['--strict', good], /unknown option '--strict'/],
     ['no files', [], /missing required argument 'files'/],
-  ])('%s', (_, args, message) => {
-    const run = check(...args);
+  ])('%s', async (_, args, message) => {
+    const run = await check(...args);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
   });
 
-  it('names every bad file at once', () => {
-    const run = check(join(work, 'a.yaml'), join(work, 'b.yaml'));
+  it('names every bad file at once', async () => {
+    const run = await check(join(work, 'a.yaml'), join(work, 'b.yaml'));
     expect(run.stderr).toContain('a.yaml: no such file');
     expect(run.stderr).toContain('b.yaml: no such file');
   });
@@ -346,7 +346,7 @@ ${securityContext}
             readOnlyRootFilesystem: true
             capabilities: {drop: [ALL]}`;
   const privileged = `${base}\n            privileged: true`;
-  const json = (run: ReturnType<typeof agentguard>) =>
+  const json = (run: CliRun) =>
     run.stdout
       .trimEnd()
       .split('\n')
@@ -354,13 +354,13 @@ ${securityContext}
   const policies = (line: { violations: { policy: string }[] }) =>
     [...new Set(line.violations.map((v) => v.policy))].sort();
   const check = (...args: string[]) =>
-    agentguard(['check', '-f', 'examples/fleet.yaml', '-o', 'json', '--at', String(SAMPLE_NOW), ...args]);
+    inProcess(['check', '-f', 'examples/fleet.yaml', '-o', 'json', '--at', String(SAMPLE_NOW), ...args]);
 
-  it('the fixture is hardened but for privileged: allowed without it, AG701 with it', () => {
-    const fine = check(file('hardened.yaml', hardened(base)));
+  it('the fixture is hardened but for privileged: allowed without it, AG701 with it', async () => {
+    const fine = await check(file('hardened.yaml', hardened(base)));
     expect(fine.stderr).toBe('');
     expect(fine.status).toBe(0);
-    const run = check(file('privileged.yaml', hardened(privileged)));
+    const run = await check(file('privileged.yaml', hardened(privileged)));
     expect(run.status).toBe(1);
     expect(json(run)[0].violations).toEqual([
       {
@@ -370,39 +370,47 @@ ${securityContext}
     ]);
   });
 
-  it('a merge key (<<) setting privileged: true is merged, as kubectl merges it: AG701', () => {
+  it('a merge key (<<) setting privileged: true is merged, as kubectl merges it: AG701', async () => {
     const path = file('merge-privileged.yaml', hardened(`${base}\n            <<: {privileged: true}`));
-    const run = check(path);
+    const run = await check(path);
     expect(run.status).toBe(1);
     expect(json(run)[0].violations).toEqual([
       { policy: 'AG701', message: expect.stringContaining('must not be privileged') },
     ]);
   });
 
-  it('a merge key setting replicas past the cap is merged: AG401 for release-bot', () => {
+  it('a merge key setting replicas past the cap is merged: AG401 for release-bot', async () => {
     const web = deployment(
       delegated(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),
     );
     // A plain `<<` key (a quoted one is a literal key, to kubectl as to the yaml package).
     const manifest = (merged: string) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata: ${JSON.stringify(web.metadata)}\nspec: ${JSON.stringify(web.spec).replace(/^\{/, `{${merged}`)}\n`;
-    const run = check('--as', 'release-bot', file('merge-replicas.yaml', manifest('<<: {replicas: 50}, ')));
+    const run = await check(
+      '--as',
+      'release-bot',
+      file('merge-replicas.yaml', manifest('<<: {replicas: 50}, ')),
+    );
     expect(run.status).toBe(1);
     expect(policies(json(run)[0])).toEqual(['AG401']);
     // The same Deployment within the cap is allowed: the merged replicas are what AG401 denies.
-    const within = check('--as', 'release-bot', file('merge-within.yaml', manifest('<<: {replicas: 3}, ')));
+    const within = await check(
+      '--as',
+      'release-bot',
+      file('merge-within.yaml', manifest('<<: {replicas: 3}, ')),
+    );
     expect(within.status).toBe(0);
   });
 
-  it('-n gives a namespace-less manifest its namespace: denied in agents-cost, allowed in default', () => {
+  it('-n gives a namespace-less manifest its namespace: denied in agents-cost, allowed in default', async () => {
     const path = file('no-namespace.yaml', hardened(privileged, ''));
-    const inAgents = check('-n', 'agents-cost', path);
+    const inAgents = await check('-n', 'agents-cost', path);
     expect(inAgents.status).toBe(1);
     const [denied] = json(inAgents);
     expect(denied.object).toEqual({ kind: 'Deployment', namespace: 'agents-cost', name: 'cost-analyst' });
     expect(policies(denied)).toEqual(['AG701']);
     // kubectl's default namespace: AG701 covers agent namespaces only, so this is allowed.
-    const inDefault = check(path);
+    const inDefault = await check(path);
     expect(inDefault.status).toBe(0);
     expect(json(inDefault)[0]).toMatchObject({
       object: { kind: 'Deployment', namespace: 'default', name: 'cost-analyst' },
@@ -421,15 +429,15 @@ ${securityContext}
     );
   });
 
-  it('a manifest namespace that differs from an explicit -n is bad input (exit 2), as in kubectl', () => {
-    const run = check('-n', 'shop', file('other-ns.yaml', hardened(privileged)));
+  it('a manifest namespace that differs from an explicit -n is bad input (exit 2), as in kubectl', async () => {
+    const run = await check('-n', 'shop', file('other-ns.yaml', hardened(privileged)));
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
       /other-ns\.yaml \(document 1\): Deployment agents-cost\/cost-analyst is in namespace agents-cost, not shop \(--namespace\)/,
     );
     // The same namespace given twice is fine.
-    expect(check('-n', 'agents-cost', file('same-ns.yaml', hardened(privileged))).status).toBe(1);
+    expect((await check('-n', 'agents-cost', file('same-ns.yaml', hardened(privileged)))).status).toBe(1);
   });
 
   it('cluster-scoped kinds get no namespace from -n or their manifest; unknown kinds are namespaced', () => {
@@ -457,13 +465,13 @@ ${securityContext}
     expect((inputs[1].request.object as { metadata: object }).metadata).toEqual({ name: 'r' });
   });
 
-  it('any …List with an items array is expanded: a DeploymentList with a privileged Deployment is denied', () => {
+  it('any …List with an items array is expanded: a DeploymentList with a privileged Deployment is denied', async () => {
     const list = `apiVersion: apps/v1\nkind: DeploymentList\nitems:\n${hardened(privileged)
       .trimEnd()
       .split('\n')
       .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`))
       .join('\n')}\n`;
-    const run = check(file('deployment-list.yaml', list));
+    const run = await check(file('deployment-list.yaml', list));
     expect(run.status).toBe(1);
     const lines = json(run);
     expect(lines).toHaveLength(1);
@@ -471,8 +479,10 @@ ${securityContext}
     expect(policies(lines[0])).toEqual(['AG701']);
   });
 
-  it('a list whose items are not a sequence is bad input (exit 2)', () => {
-    const run = check(file('bad-list.yaml', 'apiVersion: apps/v1\nkind: DeploymentList\nitems: {a: 1}\n'));
+  it('a list whose items are not a sequence is bad input (exit 2)', async () => {
+    const run = await check(
+      file('bad-list.yaml', 'apiVersion: apps/v1\nkind: DeploymentList\nitems: {a: 1}\n'),
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/bad-list\.yaml \(document 1\): DeploymentList has items that are not a list/);
   });

@@ -10,7 +10,7 @@ import type { Log } from 'sarif';
 import { junitReport, xml } from '../../cli/check-formats';
 import { colourEnabled } from '../../cli/output';
 import type { CheckResult } from '../../policies/check';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguard, agentguardInProcess as inProcess, EXAMPLE_FLEET } from '../support/cli';
 
 const work = mkdtempSync(join(tmpdir(), 'agentguard-conventions-'));
 const write = (path: string, text: string) => {
@@ -28,8 +28,11 @@ const POD =
 /** Two documents: a ConfigMap on line 2 (after a comment), the Pod on line 9 (after `---`, a comment and a blank line). */
 const MIXED = `# a comment\n${CONFIGMAP('web')}---\n# the pod\n\n${POD}`;
 
-const check = (args: string[], input?: string) =>
-  agentguard(['check', '--fleet', EXAMPLE_FLEET, ...args], {}, work, input);
+/** In this process, but through a real process when the run reads standard input. */
+const check = async (args: string[], input?: string) =>
+  input === undefined
+    ? inProcess(['check', '--fleet', EXAMPLE_FLEET, ...args], {}, work)
+    : agentguard(['check', '--fleet', EXAMPLE_FLEET, ...args], {}, work, input);
 const jsonLines = (stdout: string) =>
   stdout
     .trim()
@@ -37,8 +40,8 @@ const jsonLines = (stdout: string) =>
     .map((l) => JSON.parse(l) as { file: string; document: number; line: number; allowed: boolean });
 
 describe('check input', () => {
-  it('reads standard input for -', () => {
-    const run = check(['-o', 'json', '-'], MIXED);
+  it('reads standard input for -', async () => {
+    const run = await check(['-o', 'json', '-'], MIXED);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(1);
     expect(
@@ -49,7 +52,7 @@ describe('check input', () => {
     ]);
   });
 
-  it('reads a folder as kubeconform does: *.yaml, *.yml and *.json below it, sorted by path', () => {
+  it('reads a folder as kubeconform does: *.yaml, *.yml and *.json below it, sorted by path', async () => {
     const dir = join(work, 'manifests');
     write('manifests/b.yaml', CONFIGMAP('b'));
     write('manifests/a.yml', CONFIGMAP('a'));
@@ -59,7 +62,7 @@ describe('check input', () => {
     );
     write('manifests/sub/d.yaml', CONFIGMAP('d'));
     write('manifests/notes.txt', 'not a manifest');
-    const run = check(['-o', 'json', dir]);
+    const run = await check(['-o', 'json', dir]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(jsonLines(run.stdout).map((r) => r.file)).toEqual(
@@ -67,19 +70,19 @@ describe('check input', () => {
     );
   });
 
-  it('exits 2 for a folder without manifests, and for - given twice', () => {
+  it('exits 2 for a folder without manifests, and for - given twice', async () => {
     mkdirSync(join(work, 'empty'), { recursive: true });
-    const empty = check([join(work, 'empty')]);
+    const empty = await check([join(work, 'empty')]);
     expect(empty.status).toBe(2);
     expect(empty.stderr).toContain('a folder without *.yaml, *.yml or *.json files');
-    expect(check(['-', '-'], MIXED).status).toBe(2);
+    expect((await check(['-', '-'], MIXED)).status).toBe(2);
   });
 });
 
 describe('check --output sarif', () => {
-  it('gives one SARIF 2.1.0 result per finding at the file and line of its object', () => {
+  it('gives one SARIF 2.1.0 result per finding at the file and line of its object', async () => {
     write('mixed.yaml', MIXED);
-    const run = check(['-o', 'sarif', 'mixed.yaml']);
+    const run = await check(['-o', 'sarif', 'mixed.yaml']);
     expect(run.status).toBe(1);
     const log = JSON.parse(run.stdout) as Log;
     expect(log.version).toBe('2.1.0');
@@ -111,9 +114,9 @@ describe('check --output sarif', () => {
     }
   });
 
-  it('paths are relative to the working directory, with /', () => {
+  it('paths are relative to the working directory, with /', async () => {
     const file = write('nested/deep/pod.yaml', POD);
-    const log = JSON.parse(check(['-o', 'sarif', file]).stdout) as Log;
+    const log = JSON.parse((await check(['-o', 'sarif', file])).stdout) as Log;
     expect(log.runs[0].results?.[0].locations?.[0].physicalLocation?.artifactLocation?.uri).toBe(
       'nested/deep/pod.yaml',
     );
@@ -121,10 +124,10 @@ describe('check --output sarif', () => {
 });
 
 describe('check --output junit', () => {
-  it('gives a test suite per file and a failed test case per denied object, with file and line', () => {
+  it('gives a test suite per file and a failed test case per denied object, with file and line', async () => {
     write('mixed.yaml', MIXED);
     write('ok.yaml', CONFIGMAP('fine'));
-    const run = check(['-o', 'junit', 'mixed.yaml', 'ok.yaml']);
+    const run = await check(['-o', 'junit', 'mixed.yaml', 'ok.yaml']);
     expect(run.status).toBe(1);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toBe('<?xml version="1.0" encoding="UTF-8"?>');
@@ -166,9 +169,9 @@ describe('check --output junit', () => {
 });
 
 describe('check --as', () => {
-  it('exits 2 for a word that is neither an agent nor a username, suggesting the nearest agent', () => {
+  it('exits 2 for a word that is neither an agent nor a username, suggesting the nearest agent', async () => {
     write('cm.yaml', CONFIGMAP('x'));
-    const run = check(['--as', 'relase-bot', 'cm.yaml']);
+    const run = await check(['--as', 'relase-bot', 'cm.yaml']);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(
@@ -176,21 +179,21 @@ describe('check --as', () => {
     );
   });
 
-  it('takes agent names and usernames with @ or :', () => {
+  it('takes agent names and usernames with @ or :', async () => {
     write('cm.yaml', CONFIGMAP('x'));
     for (const as of ['alice@example.com', 'system:serviceaccount:shop:web', 'oidc:alice']) {
-      expect(check(['--as', as, 'cm.yaml']).status).toBe(0);
+      expect((await check(['--as', as, 'cm.yaml'])).status).toBe(0);
     }
-    expect(check(['--as', 'release-bot', 'cm.yaml']).status).toBe(1); // no attribution: AG301
+    expect((await check(['--as', 'release-bot', 'cm.yaml'])).status).toBe(1); // no attribution: AG301
   });
 });
 
 describe('report --diff --exit-code', () => {
   const EXAMPLE = readFileSync(EXAMPLE_FLEET, 'utf8');
   const report = (newer: string, older: string) =>
-    agentguard(['report', '--fleet', newer, '--diff', older, '--exit-code']);
+    inProcess(['report', '--fleet', newer, '--diff', older, '--exit-code']);
 
-  it("exits 1 when an agent's reach grew, naming why on stderr", () => {
+  it("exits 1 when an agent's reach grew, naming why on stderr", async () => {
     const wider = write(
       'wider.yaml',
       EXAMPLE.replace(
@@ -198,26 +201,26 @@ describe('report --diff --exit-code', () => {
         '        - cidr: 10.40.0.0/16\n          ports: [443]\n        - cidr: 0.0.0.0/0\n          ports: [443]\n',
       ),
     );
-    const run = report(wider, EXAMPLE_FLEET);
+    const run = await report(wider, EXAMPLE_FLEET);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe('agentguard: reach of release-bot grew: Egress: 1 row(s) added\n');
     expect(run.stdout).toContain('| added | CIDR 0.0.0.0/0 | TCP/443 | agentguard-allow-egress |');
     // The same change the other way narrows reach: exit 0.
-    expect(report(EXAMPLE_FLEET, wider)).toMatchObject({ status: 0, stderr: '' });
+    expect(await report(EXAMPLE_FLEET, wider)).toMatchObject({ status: 0, stderr: '' });
   });
 
-  it('counts a higher replica cap (an admission guard changed) and exits 0 with no change', () => {
+  it('counts a higher replica cap (an admission guard changed) and exits 0 with no change', async () => {
     const higher = write('higher.yaml', EXAMPLE.replace('maxReplicas: 6', 'maxReplicas: 8'));
-    expect(report(higher, EXAMPLE_FLEET).stderr).toContain(
+    expect((await report(higher, EXAMPLE_FLEET)).stderr).toContain(
       'reach of release-bot grew: Admission (Gatekeeper pack): AG401 removed or changed',
     );
-    expect(report(EXAMPLE_FLEET, EXAMPLE_FLEET)).toMatchObject({ status: 0, stderr: '' });
+    expect(await report(EXAMPLE_FLEET, EXAMPLE_FLEET)).toMatchObject({ status: 0, stderr: '' });
   });
 
-  it('without --exit-code the diff exits 0 whatever it shows; --exit-code alone is a usage error', () => {
+  it('without --exit-code the diff exits 0 whatever it shows; --exit-code alone is a usage error', async () => {
     const wider = write('wider2.yaml', EXAMPLE.replace('maxReplicas: 6', 'maxReplicas: 8'));
-    expect(agentguard(['report', '--fleet', wider, '--diff', EXAMPLE_FLEET]).status).toBe(0);
-    const alone = agentguard(['report', '--exit-code']);
+    expect((await inProcess(['report', '--fleet', wider, '--diff', EXAMPLE_FLEET])).status).toBe(0);
+    const alone = await inProcess(['report', '--exit-code']);
     expect(alone.status).toBe(2);
     expect(alone.stderr).toContain('--exit-code needs --diff');
   });
@@ -262,10 +265,10 @@ describe('a fleet file that is not valid YAML', () => {
     ['check', ['check', '--fleet', 'FLEET', 'cm.yaml']],
     ['report', ['report', '--fleet', 'FLEET']],
     ['synth', ['synth', '--fleet', 'FLEET', '--out', 'out-broken']],
-  ])('%s exits 2 with its position, as for an unreadable file', (_, args) => {
+  ])('%s exits 2 with its position, as for an unreadable file', async (_, args) => {
     const fleet = broken();
     write('cm.yaml', CONFIGMAP('x'));
-    const run = agentguard(
+    const run = await inProcess(
       args.map((a) => (a === 'FLEET' ? fleet : a)),
       {},
       work,
@@ -283,23 +286,23 @@ describe('invariants in check output point to docs/design.md', () => {
   // The Pod: AG701 (I7) denies it.
   const anchor = 'AG701 enforces I7, see docs/design.md#i7';
 
-  it('the text report ends with the invariant of each policy that fired', () => {
+  it('the text report ends with the invariant of each policy that fired', async () => {
     write('pod.yaml', POD);
-    const run = check(['pod.yaml']);
+    const run = await check(['pod.yaml']);
     expect(run.status).toBe(1);
     expect(run.stdout.trimEnd().split('\n').slice(-1)).toEqual([anchor]);
   });
 
-  it('JUnit failures end with it; SARIF rule help links each rule to its invariant', () => {
+  it('JUnit failures end with it; SARIF rule help links each rule to its invariant', async () => {
     write('pod.yaml', POD);
-    expect(check(['-o', 'junit', 'pod.yaml']).stdout).toMatch(new RegExp(`${anchor}</failure>`));
-    const log = JSON.parse(check(['-o', 'sarif', 'pod.yaml']).stdout) as Log;
+    expect((await check(['-o', 'junit', 'pod.yaml'])).stdout).toMatch(new RegExp(`${anchor}</failure>`));
+    const log = JSON.parse((await check(['-o', 'sarif', 'pod.yaml'])).stdout) as Log;
     for (const rule of log.runs[0].tool.driver.rules ?? []) {
       expect(rule.help?.text).toMatch(/ Invariant I[1-8]: see docs\/design\.md#i[1-8]\.$/);
     }
   });
 
-  it('a fleet error cites the invariant with its anchor', () => {
+  it('a fleet error cites the invariant with its anchor', async () => {
     const fleet = write(
       'fleet.yaml',
       readFileSync(EXAMPLE_FLEET, 'utf8').replace(
@@ -307,7 +310,7 @@ describe('invariants in check output point to docs/design.md', () => {
         'kinds: [Deployment, ConfigMap, Secret]',
       ),
     );
-    const run = agentguard(['synth', '--fleet', fleet, '--out', join(work, 'out')], {}, work);
+    const run = await inProcess(['synth', '--fleet', fleet, '--out', join(work, 'out')], {}, work);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       'is a guardrail kind that no agent may be given (I2, see docs/design.md#i2)',

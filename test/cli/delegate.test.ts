@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguard, agentguardInProcess, EXAMPLE_FLEET } from '../support/cli';
 import type { Loose } from '../support/fleets';
 import { AGENTS, attributed, deployment, exampleParameters, KINDS, request } from '../support/reviews';
 
@@ -43,8 +43,8 @@ describe('agentguard keys generate', () => {
   it.each([
     [['--alg', 'HS256'], /--alg HS256: use one of ES256, EdDSA, RS256/],
     [['--kid', '../x'], /--kid \.\.\/x: use letters/],
-  ])('%j exits 2 naming the flag', (args, message) => {
-    const run = agentguard(['keys', 'generate', '--out', work, ...args]);
+  ])('%j exits 2 naming the flag', async (args, message) => {
+    const run = await agentguardInProcess(['keys', 'generate', '--out', work, ...args]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
   });
@@ -114,9 +114,9 @@ describe('agentguard delegate', () => {
     [['--scope', 'verbs=patch'], /patch is not a verb admission sees/],
     [['--agent', 'nobody'], /--agent nobody: no such agent/],
     [['--issuer', 'nope'], /--issuer nope: no such issuer/],
-  ])('%j exits 2 naming the flag and the fix', (args, message) => {
+  ])('%j exits 2 naming the flag and the fix', async (args, message) => {
     const base = ['delegate', '--issuer-key', KEY, '--initiator', 'a@shop.example', '--agent', 'release-bot'];
-    const run = agentguard([
+    const run = await agentguardInProcess([
       ...base.filter((_, i) => !(args[0] === '--agent' && (i === 5 || i === 6))),
       ...args,
     ]);
@@ -124,10 +124,18 @@ describe('agentguard delegate', () => {
     expect(run.status).toBe(2);
   });
 
-  it('refuses a public JWKS as the issuer key', () => {
+  it('refuses a public JWKS as the issuer key', async () => {
     const pub = join(work, 'public.json');
     writeFileSync(pub, JSON.stringify({ keys: [] }));
-    const run = agentguard(['delegate', '--issuer-key', pub, '--initiator', 'a@b', '--agent', 'release-bot']);
+    const run = await agentguardInProcess([
+      'delegate',
+      '--issuer-key',
+      pub,
+      '--initiator',
+      'a@b',
+      '--agent',
+      'release-bot',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/not a private signing key .* not the public JWKS/);
   });

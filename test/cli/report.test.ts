@@ -11,7 +11,7 @@ import { cell, renderReport } from '../../synth/report/markdown';
 import { label, mermaid } from '../../synth/report/mermaid';
 import type { AgentReach } from '../../synth/report/model';
 import { fleetReach } from '../../synth/report/reach';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguard, agentguardInProcess, EXAMPLE_FLEET } from '../support/cli';
 
 const EXAMPLE = readFileSync(EXAMPLE_FLEET, 'utf8');
 const reaches = fleetReach(loadFleetFile(EXAMPLE_FLEET));
@@ -240,9 +240,9 @@ describe('--diff', () => {
     expect(renderDiff('x', diffReach(reaches, reaches))).toContain("No change in any agent's reach.");
   });
 
-  it('through the CLI, with --agent and --out', () => {
+  it('through the CLI, with --agent and --out', async () => {
     const out = join(work, 'diff.md');
-    const run = agentguard([
+    const run = await agentguardInProcess([
       'report',
       '--fleet',
       newFleet,
@@ -270,8 +270,8 @@ describe('agentguard report on the command line', () => {
     expect(run.stdout).toContain('_None: no NetworkPolicy allows its pods any egress');
   });
 
-  it('exits 2 on an unknown --agent, naming the agents there are', () => {
-    const run = agentguard(['report', '--agent', 'relase-bot']);
+  it('exits 2 on an unknown --agent, naming the agents there are', async () => {
+    const run = await agentguardInProcess(['report', '--agent', 'relase-bot']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(
       '--agent relase-bot: no such agent; the fleet has batch-scaler, capacity-report',

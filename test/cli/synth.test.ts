@@ -18,7 +18,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { policyFolders } from '../../policies/catalog';
-import { agentguard, BIN, EXAMPLE_FLEET } from '../support/cli';
+import {
+  agentguard,
+  agentguardInProcess as inProcess,
+  BIN,
+  EXAMPLE_FLEET,
+  type CliRun,
+} from '../support/cli';
 import { tree } from '../support/files';
 
 const work = mkdtempSync(join(tmpdir(), 'agentguard-cli-synth-'));
@@ -27,8 +33,19 @@ const lock = join(work, 'fleet.lock.yaml');
 cpSync(EXAMPLE_FLEET, fleet);
 cpSync(EXAMPLE_FLEET.replace(/\.yaml$/, '.lock.yaml'), lock);
 
-const synth = (out: string, ...extra: string[]) =>
-  agentguard(['synth', '--fleet', fleet, '--out', out, '--frozen-lock', ...extra]);
+const args = (out: string, ...extra: string[]) => [
+  'synth',
+  '--fleet',
+  fleet,
+  '--out',
+  out,
+  '--frozen-lock',
+  ...extra,
+];
+/** Through the bin, as a user runs it. */
+const synth = (out: string, ...extra: string[]) => agentguard(args(out, ...extra));
+/** The same command in this process, for what the library does with the output folder. */
+const synthInProcess = (out: string, ...extra: string[]) => inProcess(args(out, ...extra));
 
 describe('agentguard synth', () => {
   const first = join(work, 'first');
@@ -65,9 +82,9 @@ describe('agentguard synth', () => {
     expect(counted).toBe(written);
   });
 
-  it('writes byte-identical trees for the same input, and the same summary', () => {
+  it('writes byte-identical trees for the same input, and the same summary', async () => {
     const second = join(work, 'second');
-    const run = synth(second);
+    const run = await synthInProcess(second);
     expect(run.status).toBe(0);
     expect(tree(second)).toEqual(tree(first));
     expect(run.stdout.replaceAll(second, first)).toBe(stdout);
@@ -87,13 +104,13 @@ describe('agentguard synth', () => {
     ['an empty fleet file', () => writeFileSync(fleet, ''), 1, /invalid|empty|fleet/i],
   ])(
     'on %s, exits %#, says nothing was written and leaves the output byte-identical',
-    (_, breakIt, _code, message) => {
+    async (_, breakIt, _code, message) => {
       const out = join(work, `kept-${_code}-${Math.random().toString(36).slice(2)}`);
       cpSync(first, out, { recursive: true });
       const before = tree(out);
       breakIt();
       try {
-        const run = synth(out);
+        const run = await synthInProcess(out);
         expect(run.status).toBe(1);
         expect(run.stderr).toMatch(message);
         expect(run.stderr).toContain(`nothing was written to ${out}/`);
@@ -130,8 +147,8 @@ describe('agentguard synth refuses an output folder it must not replace', () => 
     writeFileSync(join(dir, 'README.md'), '# mine\n');
     return { dir, fleet: join(dir, sub, 'fleet.yaml') };
   };
-  const run = (cwd: string, ...args: string[]) => agentguard(['synth', ...args], {}, cwd);
-  const refused = (result: ReturnType<typeof run>, out: string, problem: RegExp) => {
+  const run = (cwd: string, ...args: string[]) => inProcess(['synth', ...args], {}, cwd);
+  const refused = (result: CliRun, out: string, problem: RegExp) => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(new RegExp(`^agentguard: refusing to write to ${escape(out)}: `));
     expect(result.stderr).toMatch(problem);
@@ -141,90 +158,94 @@ describe('agentguard synth refuses an output folder it must not replace', () => 
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const stagedIn = (dir: string) => readdirSync(dir).filter((f) => f.includes('staged'));
 
-  it('--out . (the working directory, holding the fleet): refused, the folder untouched', () => {
+  it('--out . (the working directory, holding the fleet): refused, the folder untouched', async () => {
     const { dir } = workspace();
     const before = tree(dir);
-    refused(run(dir, '--fleet', 'fleet.yaml', '--out', '.'), '.', /it is the working directory/);
+    refused(await run(dir, '--fleet', 'fleet.yaml', '--out', '.'), '.', /it is the working directory/);
     expect(tree(dir)).toEqual(before);
     expect(stagedIn(dir)).toEqual([]);
   });
 
-  it('--out a parent of the working directory: refused', () => {
+  it('--out a parent of the working directory: refused', async () => {
     const { dir, fleet } = workspace();
     const cwd = join(dir, 'sub');
     mkdirSync(cwd);
-    refused(run(cwd, '--fleet', fleet, '--out', '..'), '..', /it contains the working directory/);
+    refused(await run(cwd, '--fleet', fleet, '--out', '..'), '..', /it contains the working directory/);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# mine\n');
   });
 
-  it('--out the folder of the fleet file and its lock (examples): refused, both kept', () => {
+  it('--out the folder of the fleet file and its lock (examples): refused, both kept', async () => {
     const { dir, fleet } = workspace('examples');
     const before = tree(dir);
     refused(
-      run(dir, '--fleet', fleet, '--out', 'examples'),
+      await run(dir, '--fleet', fleet, '--out', 'examples'),
       'examples',
       /it contains the fleet file \(.*fleet\.yaml\); synth replaces the whole output folder, so give a folder of its own, e.g\. dist/,
     );
     expect(tree(dir)).toEqual(before);
   });
 
-  it('--out a folder holding only the lock (--lock elsewhere): refused', () => {
+  it('--out a folder holding only the lock (--lock elsewhere): refused', async () => {
     const { dir, fleet } = workspace();
     const lockDir = join(dir, 'locks');
     mkdirSync(lockDir);
     const lock = join(lockDir, 'fleet.lock.yaml');
     cpSync(join(dir, 'fleet.lock.yaml'), lock);
     refused(
-      run(dir, '--fleet', fleet, '--lock', lock, '--out', lockDir),
+      await run(dir, '--fleet', fleet, '--lock', lock, '--out', lockDir),
       lockDir,
       /it contains the promotion lock/,
     );
     expect(readdirSync(lockDir)).toEqual(['fleet.lock.yaml']);
   });
 
-  it('--out an existing file (README.md): refused, the file kept', () => {
+  it('--out an existing file (README.md): refused, the file kept', async () => {
     const { dir, fleet } = workspace();
-    refused(run(dir, '--fleet', fleet, '--out', 'README.md'), 'README.md', /it exists and is not a folder/);
+    refused(
+      await run(dir, '--fleet', fleet, '--out', 'README.md'),
+      'README.md',
+      /it exists and is not a folder/,
+    );
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# mine\n');
   });
 
-  it('--out a non-empty folder synth did not write: refused, naming the marker', () => {
+  it('--out a non-empty folder synth did not write: refused, naming the marker', async () => {
     const { dir, fleet } = workspace();
     const mine = join(dir, 'mine');
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'keep me\n');
     refused(
-      run(dir, '--fleet', fleet, '--out', 'mine'),
+      await run(dir, '--fleet', fleet, '--out', 'mine'),
       'mine',
       /it is not empty and synth did not write it \(it has no \.agentguard-output file\); .*give a new or empty folder/,
     );
     expect(tree(mine)).toEqual({ 'notes.txt': 'keep me\n' });
   });
 
-  it('writes into an empty folder, marks it, and replaces its own output byte-identically', () => {
+  it('writes into an empty folder, marks it, and replaces its own output byte-identically', async () => {
     const { dir, fleet } = workspace();
     const out = join(dir, 'out');
     mkdirSync(out);
-    expect(run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock').status).toBe(0);
+    expect((await run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock')).status).toBe(0);
     const first = tree(out);
     expect(first['.agentguard-output']).toBe(
       'Written by agentguard synth, which replaces this whole folder on every run: edit the fleet file, not these files.\n',
     );
-    const again = run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock');
+    const again = await run(dir, '--fleet', fleet, '--out', 'out', '--frozen-lock');
     expect(again.stderr).toBe('');
     expect(again.status).toBe(0);
     expect(tree(out)).toEqual(first);
     expect(stagedIn(dir)).toEqual([]);
   });
 
-  it('a symlinked output folder: the real folder is replaced beside itself, the link stays a link', () => {
+  it('a symlinked output folder: the real folder is replaced beside itself, the link stays a link', async () => {
     const { dir, fleet } = workspace();
     const real = join(dir, 'real-dist');
-    expect(run(dir, '--fleet', fleet, '--out', real, '--frozen-lock').status).toBe(0);
+    expect((await run(dir, '--fleet', fleet, '--out', real, '--frozen-lock')).status).toBe(0);
     const before = tree(real);
     writeFileSync(join(real, 'stale.yaml'), 'left over\n');
     symlinkSync(real, join(dir, 'dist'));
-    const result = run(dir, '--fleet', fleet, '--out', 'dist', '--frozen-lock');
+    const result = await run(dir, '--fleet', fleet, '--out', 'dist', '--frozen-lock');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(lstatSync(join(dir, 'dist')).isSymbolicLink()).toBe(true);
@@ -233,12 +254,12 @@ describe('agentguard synth refuses an output folder it must not replace', () => 
     expect(stagedIn(dir)).toEqual([]);
   });
 
-  it('a symlink to a folder synth did not write, or to nothing: refused', () => {
+  it('a symlink to a folder synth did not write, or to nothing: refused', async () => {
     const { dir, fleet } = workspace();
     symlinkSync(dir, join(dir, 'loop'));
-    refused(run(dir, '--fleet', fleet, '--out', 'loop'), 'loop', /it is the working directory/);
+    refused(await run(dir, '--fleet', fleet, '--out', 'loop'), 'loop', /it is the working directory/);
     symlinkSync(join(dir, 'missing'), join(dir, 'dangling'));
-    refused(run(dir, '--fleet', fleet, '--out', 'dangling'), 'dangling', /it is a symlink to nothing/);
+    refused(await run(dir, '--fleet', fleet, '--out', 'dangling'), 'dangling', /it is a symlink to nothing/);
     expect(lstatSync(join(dir, 'dangling')).isSymbolicLink()).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Recording fakes of `kubectl` and `curl` for running the generated kill-switch scripts under real
- * bash: each call appends its argv as one JSON line to a shared log, so the order across tools is
+ * bash: each call appends its argv as one record to a shared log, so the order across tools is
  * kept. A kubectl subcommand named in FAKE_KUBECTL_FAIL (comma-separated) exits 1; `kubectl get` of
  * one named object (`get kind/name`) prints that name, as `-o name` does, or nothing (like
  * `--ignore-not-found` for a missing object) when it is listed in FAKE_KUBECTL_GONE (comma-separated);
@@ -12,26 +12,62 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const RECORDER = `#!/usr/bin/env node
-const fs = require('fs');
-const tool = require('path').basename(process.argv[1]);
-const argv = process.argv.slice(2);
-const entry = { tool, argv };
-if (tool === 'curl') {
-  const at = argv.indexOf('--header');
-  if (at >= 0 && argv[at + 1].startsWith('@')) entry.headerFile = fs.readFileSync(argv[at + 1].slice(1), 'utf8');
-}
-fs.appendFileSync(process.env.FAKE_LOG, JSON.stringify(entry) + '\\n');
-if (tool === 'kubectl') {
-  if ((process.env.FAKE_KUBECTL_FAIL || '').split(',').includes(argv[0])) {
-    process.stderr.write('fake kubectl: ' + argv[0] + ' refused\\n');
-    process.exit(1);
-  }
-  if (argv[0] === 'get' && argv[1].includes('/')) {
-    if (!(process.env.FAKE_KUBECTL_GONE || '').split(',').includes(argv[1])) process.stdout.write(argv[1] + '\\n');
-  } else if (argv[0] === 'get') process.stdout.write(process.env.FAKE_KUBECTL_GET_OUTPUT || '');
-}
+/**
+ * The recorder is bash, not node: a script run makes a dozen calls, and a node start per call cost
+ * more than everything else in these tests. Each call appends one record of NUL-terminated fields:
+ * the tool, the argument count, each argument, then for curl's `--header @file` a 1 and the file's
+ * bytes (else a 0). NUL is the one byte no argument can hold, so nothing needs escaping.
+ */
+const RECORDER = `#!/usr/bin/env bash
+tool=\${0##*/}
+{
+  printf '%s\\0' "$tool" "$#" "$@"
+  header=
+  if [ "$tool" = curl ]; then
+    args=("$@")
+    for ((i = 0; i < \${#args[@]} - 1; i++)); do
+      if [ "\${args[i]}" = --header ] && [ "\${args[i + 1]:0:1}" = @ ]; then header=\${args[i + 1]:1}; break; fi
+    done
+  fi
+  if [ -n "$header" ]; then printf '1\\0'; cat -- "$header"; printf '\\0'; else printf '0\\0'; fi
+} >> "$FAKE_LOG"
+if [ "$tool" = kubectl ]; then
+  IFS=, read -r -a fail <<< "\${FAKE_KUBECTL_FAIL:-}"
+  for f in "\${fail[@]}"; do
+    if [ "$f" = "$1" ]; then
+      printf 'fake kubectl: %s refused\\n' "$1" >&2
+      exit 1
+    fi
+  done
+  if [ "$1" = get ] && [[ "$2" == */* ]]; then
+    IFS=, read -r -a gone <<< "\${FAKE_KUBECTL_GONE:-}"
+    for g in "\${gone[@]}"; do [ "$g" = "$2" ] && exit 0; done
+    printf '%s\\n' "$2"
+  elif [ "$1" = get ]; then
+    printf '%s' "\${FAKE_KUBECTL_GET_OUTPUT:-}"
+  fi
+fi
 `;
+
+/** The calls a run recorded, in order (see RECORDER for the record format). */
+function parseCalls(log: string): Call[] {
+  const fields = log.split('\0');
+  const calls: Call[] = [];
+  let at = 0;
+  while (at < fields.length - 1) {
+    const tool = fields[at];
+    const count = Number(fields[at + 1]);
+    const argv = fields.slice(at + 2, at + 2 + count);
+    at += 2 + count;
+    const hasHeader = fields[at] === '1';
+    at += 1;
+    if (hasHeader) {
+      calls.push({ tool, argv, headerFile: fields[at] });
+      at += 1;
+    } else calls.push({ tool, argv });
+  }
+  return calls;
+}
 
 export interface Call {
   readonly tool: string;
@@ -74,14 +110,14 @@ export class Fakes {
     writeFileSync(this.log, '');
     const path = realCurl ? `${this.realCurlBin()}:${process.env.PATH}` : `${this.bin}:${process.env.PATH}`;
     const run = spawnSync('bash', [script, ...args], {
+      // Standard input is not a socket (node's default pipe): given one and no SHLVL, bash takes itself
+      // for a remote shell and reads the machine's ~/.bashrc, which these runs must not depend on.
+      stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
       env: { PATH: path, HOME: tmpdir(), FAKE_LOG: this.log, ...env },
     });
     if (run.error) throw run.error;
-    const calls = readFileSync(this.log, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Call);
+    const calls = parseCalls(readFileSync(this.log, 'utf8'));
     return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls };
   }
 

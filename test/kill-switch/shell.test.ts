@@ -8,6 +8,8 @@ import { shellQuote } from '../../lib/shell';
 /** What bash makes of a line of words: each resulting argument, NUL-terminated. */
 function bashWords(line: string, env: Record<string, string> = {}): string[] {
   const run = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], {
+    // Not a socket on standard input: with one and no SHLVL, bash would read the machine's ~/.bashrc.
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...env },
   });

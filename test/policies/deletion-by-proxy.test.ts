@@ -15,7 +15,7 @@ import { assertAllowed, FORBIDDEN_RESOURCES } from '../../lib/rbac';
 import { loadFleetFile } from '../../lib/fleet/load';
 import type { DeletionByProxyParameters } from '../../policies/parameters';
 import { regoPack } from '../../policies/wasm-build';
-import { agentguard, EXAMPLE_FLEET } from '../support/cli';
+import { agentguardInProcess, EXAMPLE_FLEET } from '../support/cli';
 import {
   AGENTS,
   CONTROLLER,
@@ -645,7 +645,7 @@ describe('agentguard check and report pick AG102 up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-ag102-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('check denies the issue 19 UPDATE by release-bot and allows the same without the owner', () => {
+  it('check denies the issue 19 UPDATE by release-bot and allows the same without the owner', async () => {
     const attack = join(dir, 'attack.yaml');
     const control = join(dir, 'control.yaml');
     // Attributed and in-cap, with a fresh trace link: only the owner reference is wrong.
@@ -654,7 +654,7 @@ describe('agentguard check and report pick AG102 up', () => {
       admissionReview(update(bot, KINDS.deployment, 'shop', web({ ...fresh, ...meta }, spec), web()));
     writeFileSync(attack, stringify(review({ ownerReferences: [GONE] }, {})));
     writeFileSync(control, stringify(review({}, { minReadySeconds: 5 })));
-    const denied = agentguard([
+    const denied = await agentguardInProcess([
       'check',
       '--fleet',
       EXAMPLE_FLEET,
@@ -668,13 +668,20 @@ describe('agentguard check and report pick AG102 up', () => {
     const result = JSON.parse(denied.stdout) as { violations: { policy: string; message: string }[] };
     expect(result.violations.map((v) => v.policy)).toEqual(['AG102']);
     expect(result.violations[0].message).toContain('metadata.ownerReferences');
-    const allowed = agentguard(['check', '--fleet', EXAMPLE_FLEET, '--at', String(SAMPLE_NOW), control]);
+    const allowed = await agentguardInProcess([
+      'check',
+      '--fleet',
+      EXAMPLE_FLEET,
+      '--at',
+      String(SAMPLE_NOW),
+      control,
+    ]);
     expect(allowed.stderr).toBe('');
     expect(allowed.status).toBe(0);
   });
 
-  it('report lists AG102 for every agent', () => {
-    const run = agentguard(['report', '--fleet', EXAMPLE_FLEET, '--agent', 'batch-scaler']);
+  it('report lists AG102 for every agent', async () => {
+    const run = await agentguardInProcess(['report', '--fleet', EXAMPLE_FLEET, '--agent', 'batch-scaler']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/\| AG102 \| No deletes by proxy \| .*except of jobs\.batch in batch \|/);
   });

@@ -23,7 +23,7 @@ import { committedModules, PackEvaluator } from '../../policies/wasm';
 import { renderFleet } from '../../synth/render';
 import { renderReport } from '../../synth/report/markdown';
 import { fleetReach } from '../../synth/report/reach';
-import { agentguard } from '../support/cli';
+import { agentguardInProcess } from '../support/cli';
 import { DIGEST, mutated, validFleet, type Loose } from '../support/fleets';
 import { KINDS, request } from '../support/reviews';
 
@@ -217,7 +217,7 @@ describe('two fleets in one cluster', () => {
     }
   });
 
-  it('synth --also refuses fleets that claim the same agent namespace or agent name; each error names both', () => {
+  it('synth --also refuses fleets that claim the same agent namespace or agent name; each error names both', async () => {
     const clash = defineFleet({
       ...teamB(),
       metadata: { name: 'team-c' },
@@ -242,7 +242,7 @@ describe('two fleets in one cluster', () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentguard-fleets-'));
     writeFileSync(join(dir, 'a.yaml'), stringify(shadowed(teamA())));
     writeFileSync(join(dir, 'c.yaml'), stringify({ ...shadowed(teamA()), metadata: { name: 'team-c' } }));
-    const run = agentguard([
+    const run = await agentguardInProcess([
       'synth',
       '--fleet',
       join(dir, 'a.yaml'),
@@ -256,7 +256,7 @@ describe('two fleets in one cluster', () => {
     expect(run.stderr).toContain(
       `spec.agents[0].namespace: "agents-reader" is also the namespace of agent "reader" of fleet "team-c" (${join(dir, 'c.yaml')})`,
     );
-    const ok = agentguard([
+    const ok = await agentguardInProcess([
       'synth',
       '--fleet',
       join(dir, 'a.yaml'),
@@ -362,7 +362,7 @@ describe('staged rollout', () => {
     }
   });
 
-  it('check lists warn and dryrun findings apart and exits 0 for them; deny still exits 1', () => {
+  it('check lists warn and dryrun findings apart and exits 0 for them; deny still exits 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentguard-rollout-'));
     const manifest = join(dir, 'cm.yaml');
     writeFileSync(
@@ -374,7 +374,7 @@ describe('staged rollout', () => {
       writeFileSync(file, stringify(mutated((f) => (f.spec.agents[1].enforcement = agentEnforcement))));
       return file;
     };
-    const relaxed = agentguard([
+    const relaxed = await agentguardInProcess([
       'check',
       '--fleet',
       fleetWith({ action: 'warn', policies: { AG501: 'dryrun' }, until: '2026-08-01', reason: 'new' }),
@@ -386,7 +386,7 @@ describe('staged rollout', () => {
     expect(relaxed.stdout).not.toMatch(/^\s+dryrun: \[AG301\]/m);
     expect(relaxed.stdout).toContain('1 reviewed: 1 allowed, 0 denied (0 violations, 2 warnings');
     expect(relaxed.status).toBe(0);
-    const strict = agentguard([
+    const strict = await agentguardInProcess([
       'check',
       '--fleet',
       fleetWith({ action: 'deny', until: '2026-08-01', reason: 'new' }),
@@ -398,21 +398,25 @@ describe('staged rollout', () => {
     expect(strict.status).toBe(1);
   });
 
-  it('synth --today refuses a relaxation past its date; without --today the clock is never read', () => {
+  it('synth --today refuses a relaxation past its date; without --today the clock is never read', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agentguard-today-'));
     const file = join(dir, 'fleet.yaml');
     const input: Loose = shadowed(validFleet());
     input.spec.agents[0].enforcement = { action: 'warn', until: '2026-08-01', reason: 'new' };
     writeFileSync(file, stringify(input));
     const out = join(dir, 'out');
-    const late = agentguard(['synth', '--fleet', file, '--out', out, '--today', '2026-08-02']);
+    const late = await agentguardInProcess(['synth', '--fleet', file, '--out', out, '--today', '2026-08-02']);
     expect(late.status).toBe(1);
     expect(late.stderr).toContain(
       'spec.agents[0].enforcement.until: "2026-08-01" has passed (today is 2026-08-02)',
     );
-    expect(agentguard(['synth', '--fleet', file, '--out', out, '--today', '2026-08-01']).status).toBe(0);
-    expect(agentguard(['synth', '--fleet', file, '--out', out]).status).toBe(0);
-    expect(agentguard(['synth', '--fleet', file, '--out', out, '--today', 'tomorrow']).status).toBe(2);
+    expect(
+      (await agentguardInProcess(['synth', '--fleet', file, '--out', out, '--today', '2026-08-01'])).status,
+    ).toBe(0);
+    expect((await agentguardInProcess(['synth', '--fleet', file, '--out', out])).status).toBe(0);
+    expect(
+      (await agentguardInProcess(['synth', '--fleet', file, '--out', out, '--today', 'tomorrow'])).status,
+    ).toBe(2);
   });
 });
 

@@ -21,6 +21,7 @@ import {
   TEMPLATE_API_VERSION,
   templateFile,
 } from '../policies/catalog';
+import { CEL_ENGINE, loadCelSource, type CelSource } from '../policies/cel';
 import { loadSamples, type Sample } from '../policies/samples';
 import { committedWasmFile } from '../policies/wasm';
 import { buildWasm } from '../policies/wasm-build';
@@ -43,6 +44,8 @@ interface PolicyMetadata {
   readonly kind: string;
   readonly parameters: Record<string, ParameterSchema>;
   readonly rego: string;
+  /** The K8sNativeValidation source, when the policy has a policy.cel.yaml. */
+  readonly cel?: CelSource;
 }
 
 interface InspectOutput {
@@ -84,6 +87,7 @@ function inspect(folder: string): PolicyMetadata {
     kind: need(custom.kind, 'custom.kind', 'AgentGuardDestructiveVerbs'),
     parameters: (custom.parameters ?? {}) as Record<string, ParameterSchema>,
     rego: readFileSync(join(dir, 'policy.rego'), 'utf8'),
+    cel: loadCelSource(folder, id, need(title, 'title', 'No destructive verbs')),
   };
 }
 
@@ -119,7 +123,13 @@ function template(policy: PolicyMetadata, libs: readonly string[]): Record<strin
       targets: [
         {
           target: 'admission.k8s.gatekeeper.sh',
-          code: [{ engine: 'Rego', source: { version: 'v1', rego: policy.rego, libs: [...libs] } }],
+          // Rego first: the catalog and the WASM build read code[0]. With both engines present
+          // Gatekeeper and gator evaluate K8sNativeValidation (its driver has priority) unless
+          // --enable-k8s-native-validation=false; the differential test holds the two to the same answers.
+          code: [
+            { engine: 'Rego', source: { version: 'v1', rego: policy.rego, libs: [...libs] } },
+            ...(policy.cel ? [{ engine: CEL_ENGINE, source: policy.cel }] : []),
+          ],
         },
       ],
     },

@@ -22,8 +22,20 @@ export interface GatorCase {
 /** Regex matching exactly one literal message, as gator's `message` assertion takes a regex. */
 const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 
+/**
+ * Which of a template's engines gator evaluates. With a K8sNativeValidation block present, gator (like
+ * Gatekeeper) runs CEL, whose driver has priority; `rego` turns that driver off, so the same template
+ * is evaluated by its Rego. A template without CEL is evaluated by Rego either way.
+ */
+export type GatorEngine = 'rego' | 'cel';
+
 /** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
-export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCase[]>): ToolRun {
+export function gatorVerify(
+  casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
+  engine: GatorEngine = 'rego',
+  /** Templates to use instead of the generated ones, by folder (to prove a check can fail). */
+  templates: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+): ToolRun {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
   try {
     const constraints = new Map(
@@ -36,7 +48,9 @@ export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCas
       const policy = policyByFolder(folder);
       mkdirSync(join(dir, folder, 'cases'), { recursive: true });
       // gator resolves every path inside the suite folder, so the generated template is copied in.
-      copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
+      const own = templates.get(folder);
+      if (own) writeFileSync(join(dir, folder, 'template.yaml'), stringify(own, { lineWidth: 0 }));
+      else copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
       writeFileSync(
         join(dir, folder, 'constraint.yaml'),
         stringify(constraints.get(constraintName(policy, EXAMPLE_FLEET_NAME))),
@@ -66,7 +80,11 @@ export function gatorVerify(casesByFolder: ReadonlyMap<string, readonly GatorCas
       join(dir, 'suite.yaml'),
       stringify({ kind: 'Suite', apiVersion: 'test.gatekeeper.sh/v1alpha1', tests }),
     );
-    return runTool('gator', ['verify', dir]);
+    return runTool('gator', [
+      'verify',
+      `--enable-k8s-native-validation=${engine === 'cel' ? 'true' : 'false'}`,
+      dir,
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,114 @@
+/**
+ * Three engines, one answer: every policy with a K8sNativeValidation block is evaluated by its Rego
+ * (gator with the CEL driver off), by its CEL (gator's K8sNativeValidation driver, what Gatekeeper
+ * runs when both are present) and by opa-wasm (`agentguard check`), over its samples and a generated
+ * corpus. Every case asserts the exact messages, so one disagreement in verdict or wording fails.
+ */
+import fc from 'fast-check';
+import { policyCatalog } from '../../policies/catalog';
+import { CEL_UNSUPPORTED, templateCelSource } from '../../policies/cel';
+import { appliedConstraints, constraintMatches } from '../../policies/match';
+import type { PackParameters } from '../../policies/parameters';
+import { loadSamples } from '../../policies/samples';
+import { messages } from '../../policies/wasm';
+import { regoPack } from '../../policies/wasm-build';
+import { admissionRequest } from '../support/arbitraries';
+import { gatorVerify, type GatorCase } from '../support/gator';
+import { exampleConstraints, exampleParameters } from '../support/reviews';
+
+const PER_POLICY = 250;
+
+const celPolicies = policyCatalog().filter((p) => templateCelSource(p.template));
+const constraints = new Map(appliedConstraints(exampleConstraints()).map((c) => [c.policy.folder, c]));
+
+/** Samples (their expected messages) and generated reviews (WASM's messages, after the constraint's match). */
+async function cases(folder: string, seed: number): Promise<{ cases: GatorCase[]; denied: number }> {
+  const parameters = exampleParameters()[folder as keyof PackParameters];
+  const constraint = constraints.get(folder);
+  if (!constraint) throw new Error(`no constraint for rego/${folder}`);
+  const out: GatorCase[] = [];
+  let denied = 0;
+  for (const s of loadSamples(folder)) {
+    // WASM must agree with the sample too, so all three engines answer the same question.
+    expect(messages(await regoPack.evaluate(folder, s.request, parameters))).toEqual([...s.expected].sort());
+    out.push({ name: `sample ${s.file}`, request: s.request as Record<string, unknown>, messages: s.expected });
+  }
+  for (const [i, review] of fc.sample(admissionRequest, { numRuns: PER_POLICY, seed }).entries()) {
+    const found = constraintMatches(constraint.match, review)
+      ? messages(await regoPack.evaluate(folder, review, parameters))
+      : [];
+    if (found.length > 0) denied += 1;
+    out.push({ name: `generated ${i}`, request: review, messages: found });
+  }
+  return { cases: out, denied };
+}
+
+const failures = (run: { stdout: string; stderr: string }): string[] =>
+  (run.stdout + run.stderr).split('\n').filter((l) => /FAIL|expected|got|error/i.test(l));
+
+describe('CEL beside Rego', () => {
+  it('covers every policy except the ones CEL_UNSUPPORTED names, each with a reason', () => {
+    const withCel = celPolicies.map((p) => p.folder);
+    const without = policyCatalog()
+      .map((p) => p.folder)
+      .filter((f) => !withCel.includes(f));
+    expect(without.sort()).toEqual(Object.keys(CEL_UNSUPPORTED).sort());
+    expect(celPolicies.map((p) => p.id).sort()).toEqual(expect.arrayContaining(['AG601']));
+  });
+
+  it('keeps the Rego first and never lets Gatekeeper generate a ValidatingAdmissionPolicy itself', () => {
+    for (const p of celPolicies) {
+      const code = (p.template as { spec: { targets: { code: { engine: string }[] }[] } }).spec.targets[0].code;
+      expect(code.map((c) => c.engine)).toEqual(['Rego', 'K8sNativeValidation']);
+      expect(templateCelSource(p.template)?.generateVAP).toBe(false);
+      // Every policy ID the CEL spells is its own: messages never borrow another policy's ID.
+      const text = JSON.stringify(templateCelSource(p.template));
+      expect([...new Set(text.match(/\[AG\d{3}\]/g))]).toEqual([`[${p.id}]`]);
+    }
+  });
+});
+
+describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
+  'rego/%s (%s): Rego, CEL and WASM',
+  (folder, _id, index) => {
+    let suite: { cases: GatorCase[]; denied: number };
+    beforeAll(async () => {
+      suite = await cases(folder, 7000 + index);
+    });
+
+    it('the corpus denies some and allows some', () => {
+      expect(suite.cases.length).toBeGreaterThan(PER_POLICY);
+      expect(suite.denied).toBeGreaterThan(0);
+    });
+
+    it.each(['cel', 'rego'] as const)('gator (%s) gives exactly WASM’s messages on every case', (engine) => {
+      const run = gatorVerify(new Map([[folder, suite.cases]]), engine);
+      expect(failures(run).slice(0, 20)).toEqual([]);
+      expect(run.status).toBe(0);
+    });
+  },
+);
+
+describe('the CEL check can fail', () => {
+  it('gator runs the CEL block, not the Rego, when both are present', () => {
+    const policy = celPolicies.find((p) => p.folder === 'kill-switch');
+    if (!policy) throw new Error('kill-switch has no CEL');
+    const [sample] = loadSamples('kill-switch').filter((s) => s.verdict === 'denied');
+    // The same template with the CEL message changed: CEL now disagrees with the sample, Rego does not.
+    const changed = structuredClone(policy.template) as {
+      spec: { targets: { code: { engine: string; source: { validations: { messageExpression: string }[] } }[] }[] };
+    };
+    const cel = changed.spec.targets[0].code.find((c) => c.engine === 'K8sNativeValidation');
+    if (!cel) throw new Error('no K8sNativeValidation block');
+    cel.source.validations[0].messageExpression = `'[AG601] changed'`;
+    const suite = new Map([[
+      'kill-switch',
+      [{ name: 'denied', request: sample.request as Record<string, unknown>, messages: sample.expected }],
+    ]]);
+    const templates = new Map([['kill-switch', changed as unknown as Record<string, unknown>]]);
+    const cel1 = gatorVerify(suite, 'cel', templates);
+    expect(cel1.status).not.toBe(0);
+    expect(cel1.stdout + cel1.stderr).toMatch(/AG601\] changed/);
+    expect(gatorVerify(suite, 'rego', templates).status).toBe(0);
+  });
+});

@@ -49,22 +49,28 @@ export const CEL_UNSUPPORTED: Readonly<Record<string, string>> = {
 
 const RESERVED = new Set(['params', 'anyObject']);
 
-function readCelFile(path: string, where: string): { variables: CelVariable[]; validations: CelValidation[] } {
+function readCelFile(
+  path: string,
+  where: string,
+): { variables: CelVariable[]; validations: CelValidation[] } {
   const raw = parse(readFileSync(path, 'utf8')) as unknown;
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: not a YAML mapping`);
   const { variables = [], validations = [], ...rest } = raw as Record<string, unknown>;
   const extra = Object.keys(rest);
-  if (extra.length > 0) throw new Error(`${where}: unknown field ${extra[0]}; only variables and validations`);
+  if (extra.length > 0)
+    throw new Error(`${where}: unknown field ${extra[0]}; only variables and validations`);
   if (!Array.isArray(variables)) throw new Error(`${where}: variables must be a list`);
   if (!Array.isArray(validations)) throw new Error(`${where}: validations must be a list`);
   const text = (value: unknown, path: string): string => {
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`${where}: ${path} must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new Error(`${where}: ${path} must be a non-empty string`);
     return value;
   };
   return {
     variables: variables.map((v: Record<string, unknown>, i) => {
       const name = text(v?.name, `variables[${i}].name`);
-      if (RESERVED.has(name)) throw new Error(`${where}: variables[${i}].name "${name}" is reserved by Gatekeeper`);
+      if (RESERVED.has(name))
+        throw new Error(`${where}: variables[${i}].name "${name}" is reserved by Gatekeeper`);
       return { name, expression: text(v.expression, `variables[${i}].expression`) };
     }),
     validations: validations.map((v: Record<string, unknown>, i) => ({
@@ -82,7 +88,8 @@ export function loadCelSource(folder: string, policyId: string, title: string): 
   const own = readCelFile(file, `rego/${folder}/${CEL_FILE}`);
   const names = [...lib.variables, ...own.variables].map((v) => v.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new Error(`rego/${folder}/${CEL_FILE}: variable ${twice} is defined twice (also in the library?)`);
+  if (twice)
+    throw new Error(`rego/${folder}/${CEL_FILE}: variable ${twice} is defined twice (also in the library?)`);
   if (own.validations.length === 0) throw new Error(`rego/${folder}/${CEL_FILE}: no validations`);
   return {
     generateVAP: false,

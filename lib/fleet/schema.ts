@@ -556,7 +556,17 @@ export const KillSwitchSettingsSchema = z
   })
   .describe("The kill switch's emergency path (I6): runbook scripts and in-cluster runners.");
 
+/** Which admission engine enforces the pack: Gatekeeper's webhook, the API server's own VAP, or both. */
+export const ENGINES = ['gatekeeper', 'vap', 'both'] as const;
+export type Engine = (typeof ENGINES)[number];
+
 export const FleetSpecSchema = z.strictObject({
+  engine: z
+    .enum(ENGINES)
+    .default('gatekeeper')
+    .describe(
+      'What enforces the policy pack. gatekeeper (default): ConstraintTemplates and constraints in dist/policy-pack/, every policy. vap: ValidatingAdmissionPolicies and bindings in dist/vap/, enforced by the API server itself without Gatekeeper, for the policies CEL expresses (AG101, AG201, AG401, AG501, AG601; the others are then not enforced). both: the two together.',
+    ),
   imagePolicy: ImagePolicySchema.prefault({}),
   vault: VaultSettingsSchema.prefault({}),
   killSwitch: KillSwitchSettingsSchema.prefault({}),

@@ -31,7 +31,11 @@ async function cases(folder: string, seed: number): Promise<{ cases: GatorCase[]
   for (const s of loadSamples(folder)) {
     // WASM must agree with the sample too, so all three engines answer the same question.
     expect(messages(await regoPack.evaluate(folder, s.request, parameters))).toEqual([...s.expected].sort());
-    out.push({ name: `sample ${s.file}`, request: s.request as Record<string, unknown>, messages: s.expected });
+    out.push({
+      name: `sample ${s.file}`,
+      request: s.request as Record<string, unknown>,
+      messages: s.expected,
+    });
   }
   for (const [i, review] of fc.sample(admissionRequest, { numRuns: PER_POLICY, seed }).entries()) {
     const found = constraintMatches(constraint.match, review)
@@ -58,7 +62,8 @@ describe('CEL beside Rego', () => {
 
   it('keeps the Rego first and never lets Gatekeeper generate a ValidatingAdmissionPolicy itself', () => {
     for (const p of celPolicies) {
-      const code = (p.template as { spec: { targets: { code: { engine: string }[] }[] } }).spec.targets[0].code;
+      const code = (p.template as { spec: { targets: { code: { engine: string }[] }[] } }).spec.targets[0]
+        .code;
       expect(code.map((c) => c.engine)).toEqual(['Rego', 'K8sNativeValidation']);
       expect(templateCelSource(p.template)?.generateVAP).toBe(false);
       // Every policy ID the CEL spells is its own: messages never borrow another policy's ID.
@@ -96,15 +101,19 @@ describe('the CEL check can fail', () => {
     const [sample] = loadSamples('kill-switch').filter((s) => s.verdict === 'denied');
     // The same template with the CEL message changed: CEL now disagrees with the sample, Rego does not.
     const changed = structuredClone(policy.template) as {
-      spec: { targets: { code: { engine: string; source: { validations: { messageExpression: string }[] } }[] }[] };
+      spec: {
+        targets: { code: { engine: string; source: { validations: { messageExpression: string }[] } }[] }[];
+      };
     };
     const cel = changed.spec.targets[0].code.find((c) => c.engine === 'K8sNativeValidation');
     if (!cel) throw new Error('no K8sNativeValidation block');
     cel.source.validations[0].messageExpression = `'[AG601] changed'`;
-    const suite = new Map([[
-      'kill-switch',
-      [{ name: 'denied', request: sample.request as Record<string, unknown>, messages: sample.expected }],
-    ]]);
+    const suite = new Map([
+      [
+        'kill-switch',
+        [{ name: 'denied', request: sample.request as Record<string, unknown>, messages: sample.expected }],
+      ],
+    ]);
     const templates = new Map([['kill-switch', changed as unknown as Record<string, unknown>]]);
     const cel1 = gatorVerify(suite, 'cel', templates);
     expect(cel1.status).not.toBe(0);

@@ -96,6 +96,16 @@ describe('spec.engine', () => {
     },
   );
 
+  it('the emergency kill script patches the Gatekeeper constraint only where there is one', () => {
+    const script = (dir: string) => readFileSync(join(dir, 'kill-switch', 'kill-release-bot.sh'), 'utf8');
+    expect(script(both)).toMatch(/constraints\.gatekeeper\.sh/);
+    expect(script(vap)).not.toMatch(/constraints\.gatekeeper\.sh/);
+    expect(script(vap)).toMatch(/note 'engine vap: no Gatekeeper constraint to patch/);
+    // Every other step is the same.
+    const rest = (text: string) => text.slice(text.indexOf("begin_step 'network cut"));
+    expect(rest(script(vap))).toBe(rest(script(both)));
+  });
+
   it("each policy is the template's CEL after one inlined params variable; each binding names it", () => {
     const all = objects(join(vap, 'vap', 'policies.yaml'));
     const policies = all.filter((o) => o.kind === 'ValidatingAdmissionPolicy');

@@ -71,6 +71,44 @@ describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', 
   });
 });
 
+describe("check --engine cel: the templates' CEL where they have it, Rego elsewhere", () => {
+  it('gives the same JSON lines as --engine rego for every sample', () => {
+    const files = samples.map((s) => relative(REPO_ROOT, s.absolutePath));
+    const run = (engine: string) =>
+      agentguard([
+        'check',
+        '--fleet',
+        'examples/fleet.yaml',
+        '--output',
+        'json',
+        '--at',
+        String(SAMPLE_NOW),
+        '--engine',
+        engine,
+        ...files,
+      ]);
+    const rego = run('rego');
+    const cel = run('cel');
+    expect(cel.stderr).toBe('');
+    expect(cel.status).toBe(1);
+    expect(cel.stdout).toBe(rego.stdout);
+    expect(cel.stdout.trimEnd().split('\n')).toHaveLength(samples.length);
+  });
+
+  it('refuses an engine it does not have (exit 2)', () => {
+    const run = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--engine',
+      'kyverno',
+      samples[0].absolutePath,
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--engine.*kyverno.*Allowed choices are rego, cel/s);
+  });
+});
+
 describe('manifests as CREATE requests', () => {
   const web = deployment(
     delegated(attributed('web', 'shop', 'release-manager-bob@shop.example', TRACEPARENT)),

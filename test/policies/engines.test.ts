@@ -12,6 +12,7 @@ import type { PackParameters } from '../../policies/parameters';
 import { loadSamples } from '../../policies/samples';
 import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
+import { CelPackEvaluator } from '../../policies/cel-eval';
 import { admissionRequest } from '../support/arbitraries';
 import { gatorVerify, type GatorCase } from '../support/gator';
 import { exampleConstraints, exampleParameters } from '../support/reviews';
@@ -86,6 +87,20 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
       expect(suite.denied).toBeGreaterThan(0);
     });
 
+    it('offline CEL (@bufbuild/cel, `check --engine cel`) gives exactly WASM’s messages on every case', async () => {
+      const cel = new CelPackEvaluator(regoPack);
+      const parameters = exampleParameters()[folder as keyof PackParameters];
+      const constraint = constraints.get(folder);
+      const differ: string[] = [];
+      for (const c of suite.cases) {
+        if (constraint && !constraintMatches(constraint.match, c.request)) continue;
+        const got = messages(await cel.evaluate(folder, c.request, parameters));
+        if (JSON.stringify(got) !== JSON.stringify([...c.messages].sort()))
+          differ.push(`${c.name}: ${got.join(' | ')}`);
+      }
+      expect(differ.slice(0, 10)).toEqual([]);
+    });
+
     it.each(['cel', 'rego'] as const)('gator (%s) gives exactly WASM’s messages on every case', (engine) => {
       const run = gatorVerify(new Map([[folder, suite.cases]]), engine);
       expect(failures(run).slice(0, 20)).toEqual([]);
@@ -95,6 +110,24 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
 );
 
 describe('the CEL check can fail', () => {
+  it('the offline evaluator gives the Rego’s answer for a malformed agent entry, and nothing for a stranger', async () => {
+    const cel = new CelPackEvaluator(regoPack);
+    const request = {
+      operation: 'CREATE',
+      userInfo: { username: 'system:serviceaccount:a:b' },
+      resource: { resource: 'pods' },
+      kind: { kind: 'Pod' },
+    };
+    // An agent entry that is not a map: it has no engagedBy, so both fall back to "an operator".
+    const malformed = { agents: { 'system:serviceaccount:a:b': 'engaged' } };
+    const found = messages(await cel.evaluate('kill-switch', request, malformed));
+    expect(found).toEqual([
+      '[AG601] agent b is stopped: its kill switch was engaged by an operator (no reason recorded); every request is denied until the fleet releases it',
+    ]);
+    expect(messages(await regoPack.evaluate('kill-switch', request, malformed))).toEqual(found);
+    expect(await cel.evaluate('kill-switch', request, { agents: {} })).toEqual([]);
+  });
+
   it('gator runs the CEL block, not the Rego, when both are present', () => {
     const policy = celPolicies.find((p) => p.folder === 'kill-switch');
     if (!policy) throw new Error('kill-switch has no CEL');

@@ -177,11 +177,13 @@ function docs(policies: readonly PolicyMetadata[]): string {
     '',
     `Gatekeeper ConstraintTemplates (\`${TEMPLATE_API_VERSION}\`, Rego v1 through the \`code\` engine block; Gatekeeper ${MINIMUM_GATEKEEPER_VERSION} or later). Every violation message starts with the policy ID in brackets. The invariants (I1–I8) are explained in [design.md](design.md).`,
     '',
-    '| ID | policy | invariant | constraint kind | folder |',
-    '| --- | --- | --- | --- | --- |',
+    'Policies with **CEL** also carry a `K8sNativeValidation` block from `rego/<folder>/policy.cel.yaml`, with the same messages: Gatekeeper evaluates it when present, and `spec.engine: vap` turns it into ValidatingAdmissionPolicies (see "Choosing an engine" in the [README](../README.md)).',
+    '',
+    '| ID | policy | invariant | constraint kind | engines | folder |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...sorted.map(
       (p) =>
-        `| ${p.id} | ${p.title} | ${invariantLink(p.invariant)} | \`${p.kind}\` | [rego/${p.folder}](../rego/${p.folder}) |`,
+        `| ${p.id} | ${p.title} | ${invariantLink(p.invariant)} | \`${p.kind}\` | ${p.cel ? 'Rego, CEL' : 'Rego'} | [rego/${p.folder}](../rego/${p.folder}) |`,
     ),
   ];
   for (const p of sorted) {

@@ -43,9 +43,23 @@ export const CEL_UNSUPPORTED: Readonly<Record<string, string>> = {
     'AG301 verifies signed delegation tokens (io.jwt.verify_*, JWKS) and matches initiator globs that must not cross "@" (glob.match with delimiters); Kubernetes CEL has neither JWT verification nor glob matching',
   'deletion-by-proxy':
     'AG102 compares owner references, finalizers and retention fields between object and oldObject across many kinds; not yet translated',
-  'hardened-pods':
-    'AG701 applies the shared pod library (rego/lib/pods.rego) to every container of pods and pod templates; not yet translated',
 };
+
+/**
+ * The one intentional difference between the engines, by policy folder: a CEL validation yields at
+ * most one message, so where the Rego reports one violation per container, volume or field, the CEL
+ * joins one rule's messages with "; ". Each part is the Rego's message word for word; celAsRego()
+ * splits them back, and the engines test compares the result with the Rego exactly.
+ */
+export const CEL_JOINS_MESSAGES: Readonly<Record<string, string>> = {
+  'hardened-pods':
+    'one message per rule, its per-container (or per-volume, per-field) messages joined with "; "',
+};
+
+/** CEL messages as the Rego's: joined ones split at "; [AGxxx] ", duplicates removed, sorted. */
+export function celAsRego(messages: readonly string[]): string[] {
+  return [...new Set(messages.flatMap((m) => m.split(/; (?=\[AG\d{3}\] )/)))].sort();
+}
 
 const RESERVED = new Set(['params', 'anyObject']);
 

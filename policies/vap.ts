@@ -18,7 +18,7 @@ import { LABELS } from '../lib/naming';
 import { policyCatalog, type PolicyEntry } from './catalog';
 import { templateCelSource, type CelSource } from './cel';
 import { packParameters, type PackParameters } from './parameters';
-import { agentsByAction, constraintName } from './policy-pack';
+import { agentsByAction, constraintName, POD_KINDS } from './policy-pack';
 
 export const VAP_API_VERSION = 'admissionregistration.k8s.io/v1';
 
@@ -44,6 +44,12 @@ export const VAP_RESOURCE_RULES = [
     scope: '*',
   },
 ];
+
+/** The pod kinds AG701 checks, as group/Kind ("/Pod", "apps/Deployment"), and their API groups. */
+const POD_KIND_KEYS = POD_KINDS.flatMap((k) =>
+  k.apiGroups.flatMap((g) => k.kinds.map((kind) => `${g}/${kind}`)),
+).sort();
+const POD_KIND_GROUPS = [...new Set(POD_KINDS.flatMap((k) => k.apiGroups))].sort();
 
 /**
  * A JSON value as a CEL literal. JSON's strings, numbers, booleans and null are CEL syntax too; the API
@@ -82,6 +88,11 @@ export class ValidatingAdmissionPolicies extends Chart {
       const excluded = exemptNamespaces(fleet, policy.id);
       for (const { action, agents } of agentsByAction(fleet, policy.id)) {
         const parameters = packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder];
+        // Hardened pods looks at objects, not identities: pod kinds in agent namespaces, as its
+        // constraint's match (kinds and namespaces), which the match conditions below spell in CEL.
+        const podPolicy = folder === 'hardened-pods';
+        const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
+        if (podPolicy && namespaces.length === 0) continue;
         const name = constraintName(policy, fleet.metadata.name, action);
         const labels = { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' };
         const annotations = { 'agentguard.dev/policy-id': policy.id };
@@ -91,18 +102,35 @@ export class ValidatingAdmissionPolicies extends Chart {
           metadata: { name, labels, annotations },
           spec: {
             failurePolicy: 'Fail',
-            matchConstraints: { resourceRules: VAP_RESOURCE_RULES },
-            // Exempted namespaces, as Gatekeeper's excludedNamespaces: requests naming one of them.
-            ...(excluded.length > 0
+            matchConstraints: {
+              resourceRules: podPolicy
+                ? [{ ...VAP_RESOURCE_RULES[0], apiGroups: POD_KIND_GROUPS, scope: 'Namespaced' }]
+                : VAP_RESOURCE_RULES,
+            },
+            ...(podPolicy
               ? {
                   matchConditions: [
                     {
-                      name: 'not-exempted',
-                      expression: `!(request.namespace in ${celLiteral(excluded)})`,
+                      name: 'pod-kinds',
+                      expression: `(request.kind.group + '/' + request.kind.kind) in ${celLiteral(POD_KIND_KEYS)}`,
+                    },
+                    {
+                      name: 'agent-namespaces',
+                      expression: `request.namespace in ${celLiteral(namespaces)}`,
                     },
                   ],
                 }
-              : {}),
+              : excluded.length > 0
+                ? {
+                    // Exempted namespaces, as Gatekeeper's excludedNamespaces: requests naming one of them.
+                    matchConditions: [
+                      {
+                        name: 'not-exempted',
+                        expression: `!(request.namespace in ${celLiteral(excluded)})`,
+                      },
+                    ],
+                  }
+                : {}),
             variables: [
               { name: 'params', expression: `dyn(${celLiteral(parameters)})` },
               ...source.variables,

@@ -84,7 +84,7 @@ describe('spec.engine', () => {
     'the VAP objects validate with kubeconform -strict (Kubernetes %s)',
     (version) => {
       const run = kubeconform([join(vap, 'vap', 'policies.yaml')], version);
-      expect(JSON.parse(run.stdout).summary).toEqual({ valid: 10, invalid: 0, errors: 0, skipped: 0 });
+      expect(JSON.parse(run.stdout).summary).toEqual({ valid: 12, invalid: 0, errors: 0, skipped: 0 });
     },
   );
 
@@ -92,7 +92,7 @@ describe('spec.engine', () => {
     'Kubernetes %s has no ValidatingAdmissionPolicy v1 (why engine vap needs 1.30)',
     (version) => {
       const run = kubeconform([join(vap, 'vap', 'policies.yaml')], version);
-      expect(JSON.parse(run.stdout).summary).toMatchObject({ valid: 0, errors: 10 });
+      expect(JSON.parse(run.stdout).summary).toMatchObject({ valid: 0, errors: 12 });
     },
   );
 
@@ -110,9 +110,14 @@ describe('spec.engine', () => {
     const all = objects(join(vap, 'vap', 'policies.yaml'));
     const policies = all.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
     expect(policies.map((p) => p.metadata.name).sort()).toEqual(
-      ['destructive-verbs', 'kill-switch', 'no-self-escalation', 'replica-limits', 'trust-phase'].map(
-        (f) => `agentguard-shop-platform-${f}`,
-      ),
+      [
+        'destructive-verbs',
+        'hardened-pods',
+        'kill-switch',
+        'no-self-escalation',
+        'replica-limits',
+        'trust-phase',
+      ].map((f) => `agentguard-shop-platform-${f}`),
     );
     for (const p of policies) {
       const folder = p.metadata.name.replace('agentguard-shop-platform-', '');
@@ -123,6 +128,13 @@ describe('spec.engine', () => {
       const rules = p.spec.matchConstraints?.resourceRules ?? [];
       expect(rules[0].operations).toEqual(['CREATE', 'UPDATE', 'DELETE']);
       expect(rules[0].resources).toEqual(['*/*']);
+      if (folder === 'hardened-pods') {
+        // As its constraint: pod kinds (by the request's kind) in the agent namespaces only.
+        expect(p.spec.matchConditions?.map((c) => c.name)).toEqual(['pod-kinds', 'agent-namespaces']);
+        expect(p.spec.matchConditions?.[1].expression).toBe(
+          'request.namespace in [dyn("agents-batch"), dyn("agents-cost"), dyn("agents-release"), dyn("agents-reports"), dyn("agents-triage")]',
+        );
+      }
     }
     const bindings = all.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
     expect(bindings.map((b) => [b.spec.policyName, b.spec.validationActions])).toEqual(

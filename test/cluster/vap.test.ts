@@ -2,7 +2,7 @@
  * The pack as ValidatingAdmissionPolicies (`spec.engine: vap`) on a real kube-apiserver with no
  * Gatekeeper at all: the API server enforces them itself. The requests are the webhook suite's
  * (admission.test.ts), sent with the agents' own ServiceAccount tokens, and get the same verdicts for
- * every policy CEL expresses (AG101, AG201, AG401, AG501, AG601). The API server reports the first
+ * every policy CEL expresses (AG101, AG201, AG401, AG501, AG601, AG701). The API server reports the first
  * policy that denies, so a request two policies deny names one of them.
  */
 import { readFileSync } from 'node:fs';
@@ -73,11 +73,11 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
   it('synth wrote a policy and a binding per CEL policy and action, and no Gatekeeper objects', () => {
     const objects = objectsIn(join(dist, 'vap', 'policies.yaml'));
     const kinds = objects.map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(5);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(5);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(6);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(6);
     expect(readFileSync(join(dist, 'kustomization.yaml'), 'utf8')).not.toMatch(/policy-pack/);
     const listed = ok(plane().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']), 'get');
-    expect(listed.trim().split('\n')).toHaveLength(5);
+    expect(listed.trim().split('\n')).toHaveLength(6);
   });
 
   it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', () => {
@@ -177,6 +177,18 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
     ).toEqual([]);
   });
 
+  it('AG701 hardened pods: a hardened pod in an agent namespace is allowed, one that meets PSS restricted but not I7 is denied', () => {
+    expect(
+      policyIds(plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: HARDENED_POD })),
+    ).toEqual([]);
+    const run = plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: UNHARDENED_POD });
+    expect(policyIds(run)).toEqual(['AG701']);
+    // The first validation that fails answers (the API server stops there); its text is the Rego's.
+    expect(run.stderr).toContain(
+      '[AG701] pods agents-release/probe is not hardened: spec.containers["agent"] must set securityContext.readOnlyRootFilesystem: true (mount an emptyDir for scratch space)',
+    );
+  });
+
   it('people and controllers are not agents: the admin is never refused', () => {
     expect(policyIds(plane().kubectl(['scale', 'deployment', 'web', '-n', 'shop', '--replicas=9']))).toEqual(
       [],
@@ -188,6 +200,37 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
 });
 
 const SHOP_IMAGE = `registry.shop.example/shop/web@sha256:${'d'.repeat(64)}`;
+const IMAGE =
+  'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+
+/** As in admission.test.ts: hardened, and one that passes PSS restricted but not I7. */
+const HARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: ${IMAGE}
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+      resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 500m, memory: 512Mi } }
+`;
+const UNHARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: busybox:latest
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+`;
 
 /** What the tests act on, created by the admin, and the RBAC drift (as in admission.test.ts). */
 const FIXTURES = `

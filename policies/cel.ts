@@ -37,8 +37,6 @@ export interface CelSource {
  * lists together.
  */
 export const CEL_UNSUPPORTED: Readonly<Record<string, string>> = {
-  'agent-pods':
-    'AG202 walks every container of every pod template through the shared pod library (rego/lib/pods.rego, 277 lines); not yet translated',
   attribution:
     'AG301 verifies signed delegation tokens (io.jwt.verify_*, JWKS) and matches initiator globs that must not cross "@" (glob.match with delimiters); Kubernetes CEL has neither JWT verification nor glob matching',
   'deletion-by-proxy':
@@ -54,6 +52,7 @@ export const CEL_UNSUPPORTED: Readonly<Record<string, string>> = {
 export const CEL_JOINS_MESSAGES: Readonly<Record<string, string>> = {
   'hardened-pods':
     'one message per rule, its per-container (or per-volume, per-field) messages joined with "; "',
+  'agent-pods': 'as AG701: one message per rule, its messages joined with "; "',
 };
 
 /** CEL messages as the Rego's: joined ones split at "; [AGxxx] ", duplicates removed, sorted. */

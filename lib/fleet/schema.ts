@@ -565,7 +565,7 @@ export const FleetSpecSchema = z.strictObject({
     .enum(ENGINES)
     .default('gatekeeper')
     .describe(
-      'What enforces the policy pack. gatekeeper (default): ConstraintTemplates and constraints in dist/policy-pack/, every policy. vap: ValidatingAdmissionPolicies and bindings in dist/vap/, enforced by the API server itself without Gatekeeper, for the policies CEL expresses (AG101, AG201, AG401, AG501, AG601, AG701; the others are then not enforced). both: the two together.',
+      'What enforces the policy pack. gatekeeper (default): ConstraintTemplates and constraints in dist/policy-pack/, every policy. vap: ValidatingAdmissionPolicies and bindings in dist/vap/, enforced by the API server itself without Gatekeeper, for the policies CEL expresses (all but AG102 and AG301, which are then not enforced). both: the two together.',
     ),
   imagePolicy: ImagePolicySchema.prefault({}),
   vault: VaultSettingsSchema.prefault({}),

@@ -2,7 +2,7 @@
  * The pack as ValidatingAdmissionPolicies (`spec.engine: vap`) on a real kube-apiserver with no
  * Gatekeeper at all: the API server enforces them itself. The requests are the webhook suite's
  * (admission.test.ts), sent with the agents' own ServiceAccount tokens, and get the same verdicts for
- * every policy CEL expresses (AG101, AG201, AG401, AG501, AG601, AG701). The API server reports the first
+ * every policy CEL expresses (AG101, AG201, AG202, AG401, AG501, AG601, AG701). The API server reports the first
  * policy that denies, so a request two policies deny names one of them.
  */
 import { readFileSync } from 'node:fs';
@@ -73,11 +73,11 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
   it('synth wrote a policy and a binding per CEL policy and action, and no Gatekeeper objects', () => {
     const objects = objectsIn(join(dist, 'vap', 'policies.yaml'));
     const kinds = objects.map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(6);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(6);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(7);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(7);
     expect(readFileSync(join(dist, 'kustomization.yaml'), 'utf8')).not.toMatch(/policy-pack/);
     const listed = ok(plane().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']), 'get');
-    expect(listed.trim().split('\n')).toHaveLength(6);
+    expect(listed.trim().split('\n')).toHaveLength(7);
   });
 
   it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', () => {
@@ -187,6 +187,31 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
     expect(run.stderr).toContain(
       '[AG701] pods agents-release/probe is not hardened: spec.containers["agent"] must set securityContext.readOnlyRootFilesystem: true (mount an emptyDir for scratch space)',
     );
+  });
+
+  it('AG202 pods an agent writes: the workload escalation is denied, a hardened release is allowed', () => {
+    const deployment = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec },
+        },
+      });
+    const sneaky = {
+      ...hardenedPodSpec('attacker.example/x:latest'),
+      serviceAccountName: 'shop-admin',
+      volumes: [{ name: 'db', secret: { secretName: 'payments-db' } }],
+    };
+    const run = as('release-bot', ['create', '-f', '-'], deployment('sneaky', sneaky));
+    expect(policyIds(run)).toEqual(['AG202']);
+    expect(run.stderr).toMatch(/\[AG202\] agent release-bot may not write deployments\.apps shop\/sneaky: /);
+    expect(
+      policyIds(as('release-bot', ['create', '-f', '-'], deployment('release', hardenedPodSpec(SHOP_IMAGE)))),
+    ).toEqual([]);
   });
 
   it('people and controllers are not agents: the admin is never refused', () => {

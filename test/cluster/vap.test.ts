@@ -214,6 +214,35 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
     ).toEqual([]);
   });
 
+  it('a large pod stays within CEL’s cost budget: 30 hardened containers are allowed, one bad one is named', () => {
+    const containers = (bad: boolean) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        ...(hardenedPodSpec(SHOP_IMAGE).containers[0] as object),
+        name: `c${i}`,
+        ...(bad && i === 29 ? { image: 'busybox:latest' } : {}),
+      }));
+    const deployment = (name: string, bad: boolean) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { ...hardenedPodSpec(SHOP_IMAGE), containers: containers(bad) },
+          },
+        },
+      });
+    expect(
+      policyIds(as('release-bot', ['create', '--dry-run=server', '-f', '-'], deployment('wide', false))),
+    ).toEqual([]);
+    const run = as('release-bot', ['create', '--dry-run=server', '-f', '-'], deployment('wide', true));
+    expect(policyIds(run)).toEqual(['AG202']);
+    expect(run.stderr).toContain('spec.template.spec.containers["c29"] image "busybox:latest"');
+  });
+
   it('people and controllers are not agents: the admin is never refused', () => {
     expect(policyIds(plane().kubectl(['scale', 'deployment', 'web', '-n', 'shop', '--replicas=9']))).toEqual(
       [],

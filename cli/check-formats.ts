@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative, sep } from 'node:path';
 import type { Log } from 'sarif';
+import { invariantLink, invariantRef } from '../lib/invariants';
 import type { CheckResult, CheckViolation } from '../policies/check';
 
 /** What a SARIF rule needs of a policy (policies/catalog.ts PolicyEntry). */
@@ -16,8 +17,18 @@ export interface RuleInfo {
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-/** Where the invariants are explained, relative to the repository (docs/design.md). */
-const DESIGN_DOC = 'docs/design.md';
+
+/**
+ * Why each policy that produced a finding exists: `AG201 enforces I2, see docs/design.md#i2`, one
+ * line per policy, in ID order. The text and JUnit reports end with them.
+ */
+export function invariantNotes(results: readonly CheckResult[], rules: readonly RuleInfo[]): string[] {
+  const fired = new Set(results.flatMap((r) => findings(r).map((v) => v.policy)));
+  return [...rules]
+    .filter((rule) => fired.has(rule.id))
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((rule) => `${rule.id} enforces ${invariantRef(rule.invariant)}`);
+}
 
 const LEVEL = { deny: 'error', warn: 'warning', dryrun: 'note' } as const;
 
@@ -56,7 +67,9 @@ export function sarifReport(
               ),
               shortDescription: { text: rule.title },
               fullDescription: { text: rule.description },
-              help: { text: `${rule.description} Invariant ${rule.invariant}: see ${DESIGN_DOC}.` },
+              help: {
+                text: `${rule.description} Invariant ${rule.invariant}: see ${invariantLink(rule.invariant)}.`,
+              },
               defaultConfiguration: { level: 'error' },
               properties: { tags: ['security', 'kubernetes', rule.invariant] },
             })),
@@ -97,7 +110,8 @@ export const xml = (text: string): string =>
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 
-export function junitReport(results: readonly CheckResult[]): string {
+/** `rules`: the policy catalog, to end each failure with the invariants its policies enforce. */
+export function junitReport(results: readonly CheckResult[], rules: readonly RuleInfo[] = []): string {
   const files = [...new Set(results.map((r) => r.file))];
   const failed = (rs: readonly CheckResult[]) => rs.filter((r) => !r.allowed).length;
   const lines = [
@@ -127,7 +141,7 @@ export function junitReport(results: readonly CheckResult[]): string {
         const ids = [...new Set(r.violations.map((v) => v.policy))].join(', ');
         const count = r.violations.length;
         lines.push(
-          `      <failure type="${xml(ids)}" message="${xml(`denied: ${count} violation${count === 1 ? '' : 's'} (${ids})`)}">${xml(r.violations.map((v) => v.message).join('\n'))}</failure>`,
+          `      <failure type="${xml(ids)}" message="${xml(`denied: ${count} violation${count === 1 ? '' : 's'} (${ids})`)}">${xml([...r.violations.map((v) => v.message), ...invariantNotes([{ ...r, warnings: [], dryrun: [] }], rules)].join('\n'))}</failure>`,
         );
       }
       if (relaxed.length > 0) lines.push(`      <system-out>${xml(relaxed.join('\n'))}</system-out>`);

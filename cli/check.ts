@@ -5,6 +5,7 @@ import type { Fleet } from '../lib/fleet/schema';
 import { agentUsername } from '../lib/naming';
 import { closest } from '../lib/text-distance';
 import type { CheckResult, CheckViolation } from '../policies/check';
+import { invariantNotes, type RuleInfo } from './check-formats';
 import { EXIT, out, styler, UsageError } from './output';
 
 /** Who sends manifests when --as is not given: a user that is no agent, so only object rules apply. */
@@ -42,7 +43,12 @@ export function resolveUser(fleet: Fleet, as: string): string {
 const describe = (r: CheckResult): string =>
   `${r.object.kind} ${[r.object.namespace, r.object.name ?? '(unnamed)'].filter(Boolean).join('/')}`;
 
-export function textReport(results: readonly CheckResult[], colour = styler(process.stdout)): string[] {
+/** `rules`: the policy catalog; when given, the report ends with the invariant each firing policy enforces. */
+export function textReport(
+  results: readonly CheckResult[],
+  colour = styler(process.stdout),
+  rules: readonly RuleInfo[] = [],
+): string[] {
   const lines: string[] = [];
   for (const r of results) {
     const verdict = r.allowed ? colour('green', 'allowed') : colour('red', 'denied ');
@@ -64,6 +70,8 @@ export function textReport(results: readonly CheckResult[], colour = styler(proc
   ];
   const total = `${results.length} reviewed: ${results.length - denied} allowed, ${denied} denied (${violations} violation${violations === 1 ? '' : 's'}${relaxed.map((r) => `, ${r}`).join('')})`;
   lines.push(colour('bold', total));
+  // Where to read why: each policy that fired, with its invariant and the anchor in docs/design.md.
+  lines.push(...invariantNotes(results, rules));
   return lines;
 }
 
@@ -190,17 +198,22 @@ an --as that is neither an agent nor a username).`,
       const checker = new PackChecker(fleet, evaluator);
       const results: CheckResult[] = [];
       for (const input of inputs) results.push(await checker.check(input));
+      const { policyCatalog } = await import('../policies/catalog');
       if (flags.output === 'sarif' || flags.output === 'junit') {
         const { junitReport, sarifReport } = await import('./check-formats');
-        const { policyCatalog } = await import('../policies/catalog');
         const { packageVersion } = await import('../lib/package-root');
         out(
           flags.output === 'sarif'
             ? sarifReport(results, policyCatalog(), packageVersion())
-            : junitReport(results),
+            : junitReport(results, policyCatalog()),
         );
       } else {
-        out((flags.output === 'json' ? jsonReport(results) : textReport(results)).join('\n'));
+        out(
+          (flags.output === 'json'
+            ? jsonReport(results)
+            : textReport(results, undefined, policyCatalog())
+          ).join('\n'),
+        );
       }
       process.exitCode = results.every((r) => r.allowed) ? EXIT.ok : EXIT.findings;
     });

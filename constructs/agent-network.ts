@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
 import { agentLabels, LABELS } from '../lib/naming';
@@ -26,14 +26,12 @@ export class AgentNetwork extends Construct {
     const { fleet, agent } = props;
     const labels = agentLabels(fleet, agent);
 
-    new ApiObject(this, 'default-deny', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'default-deny', {
       metadata: { name: 'agentguard-default-deny', namespace: agent.namespace, labels },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
 
-    const egress: object[] = [
+    const egress: k8s.NetworkPolicyEgressRule[] = [
       {
         to: [
           {
@@ -42,31 +40,25 @@ export class AgentNetwork extends Construct {
           },
         ],
         ports: [
-          { protocol: 'UDP', port: 53 },
-          { protocol: 'TCP', port: 53 },
+          { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+          { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
         ],
       },
     ];
     if (usesVault(agent)) {
       egress.push({
         to: [namespaceNamed(fleet.spec.vault.namespace)],
-        ports: [{ protocol: 'TCP', port: fleet.spec.vault.port }],
+        ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(fleet.spec.vault.port) }],
       });
     }
     for (const destination of agent.egress) {
       egress.push({
-        to: [
-          destination.namespace !== undefined
-            ? namespaceNamed(destination.namespace)
-            : { ipBlock: { cidr: destination.cidr } },
-        ],
-        ports: destination.ports.map((port) => ({ protocol: 'TCP', port })),
+        to: [destinationPeer(agent, destination)],
+        ports: destination.ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
       });
     }
 
-    new ApiObject(this, 'allow-egress', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'allow-egress', {
       metadata: { name: 'agentguard-allow-egress', namespace: agent.namespace, labels },
       spec: { podSelector: allowSelector(agent), policyTypes: ['Egress'], egress },
     });
@@ -74,14 +66,24 @@ export class AgentNetwork extends Construct {
 }
 
 /** Selects the agent's pods unless their kill switch is engaged: the one selector every allow policy uses. */
-export function allowSelector(agent: Agent) {
+export function allowSelector(
+  agent: Agent,
+): k8s.LabelSelector & { readonly matchLabels: Record<string, string> } {
   return {
     matchLabels: { [LABELS.agent]: agent.name },
     matchExpressions: [{ key: LABELS.killSwitch, operator: 'NotIn', values: ['engaged'] }],
   };
 }
 
+/** The peer of one egress destination: a namespace or a CIDR, exactly one (the fleet schema checks it). */
+function destinationPeer(agent: Agent, destination: Agent['egress'][number]): k8s.NetworkPolicyPeer {
+  if (destination.namespace !== undefined) return namespaceNamed(destination.namespace);
+  if (destination.cidr !== undefined) return { ipBlock: { cidr: destination.cidr } };
+  // Only an agent built by hand, past the fleet schema, gets here; an empty peer would allow everything.
+  throw new Error(`AgentNetwork "${agent.name}": an egress destination needs a namespace or a cidr`);
+}
+
 /** A peer selecting every pod of one namespace, by the name label Kubernetes sets on each namespace. */
-function namespaceNamed(name: string) {
+function namespaceNamed(name: string): k8s.NetworkPolicyPeer {
   return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } };
 }

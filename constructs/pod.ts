@@ -3,6 +3,7 @@
  * filesystem with a size-limited /tmp, requests and limits, no automounted token, and, when the
  * agent uses Vault, a short-lived projected token for Vault's audience instead.
  */
+import { k8s } from 'cdk8s-plus-28';
 import type { Agent, Fleet } from '../lib/fleet/schema';
 import { agentPodLabels } from '../lib/naming';
 
@@ -32,7 +33,7 @@ export function otelEnv(fleet: Fleet, agent: Agent): Array<{ name: string; value
 }
 
 /** The container security context of every pod agentguard runs (I7, PSS restricted and more). */
-export function hardenedContainerSecurity() {
+export function hardenedContainerSecurity(): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     privileged: false,
@@ -45,11 +46,30 @@ export function hardenedContainerSecurity() {
   };
 }
 
-export function podTemplate(fleet: Fleet, agent: Agent, restartPolicy: 'Always' | 'Never') {
+/** Requests and limits as the typed API expects them (Quantity serializes to the same string). */
+export function containerResources(r: {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequest: string;
+  readonly memoryLimit: string;
+}): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: quantity(r.cpuRequest), memory: quantity(r.memoryRequest) },
+    limits: { cpu: quantity(r.cpuLimit), memory: quantity(r.memoryLimit) },
+  };
+}
+
+export const quantity = (value: string): k8s.Quantity => k8s.Quantity.fromString(value);
+
+export function podTemplate(
+  fleet: Fleet,
+  agent: Agent,
+  restartPolicy: 'Always' | 'Never',
+): k8s.PodTemplateSpec {
   const vault = usesVault(agent);
   const { resources } = agent.workload;
-  const volumes: object[] = [{ name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } }];
-  const mounts: object[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: quantity(TMP_SIZE_LIMIT) } }];
+  const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   if (vault) {
     volumes.push({
       name: 'vault-token',
@@ -90,10 +110,7 @@ export function podTemplate(fleet: Fleet, agent: Agent, restartPolicy: 'Always' 
             ...otelEnv(fleet, agent),
             ...(vault ? [{ name: 'VAULT_TOKEN_PATH', value: `${VAULT_TOKEN_DIR}/token` }] : []),
           ],
-          resources: {
-            requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
-            limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
-          },
+          resources: containerResources(resources),
           securityContext: hardenedContainerSecurity(),
           volumeMounts: mounts,
         },

@@ -1,9 +1,10 @@
-import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
 import { agentLabels, LABELS } from '../lib/naming';
 import { AgentNetwork } from './agent-network';
-import { podTemplate } from './pod';
+import { podTemplate, quantity } from './pod';
 import { TrustPhase } from './trust-phase';
 
 export interface SecureAgentProps extends ChartProps {
@@ -38,9 +39,7 @@ export class SecureAgent extends Chart {
       throw new Error(`SecureAgent "${agent.name}": quota.pods must be a positive integer, got ${pods}`);
     }
 
-    new ApiObject(this, 'namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
+    new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
         name: agent.namespace,
         labels: {
@@ -52,9 +51,7 @@ export class SecureAgent extends Chart {
       },
     });
 
-    new ApiObject(this, 'service-account', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: { name: agent.name, namespace: agent.namespace, labels },
       automountServiceAccountToken: false,
     });
@@ -62,36 +59,35 @@ export class SecureAgent extends Chart {
     this.workload(fleet, agent, labels, engaged);
 
     const { resources } = agent.workload;
-    new ApiObject(this, 'quota', {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
+    new k8s.KubeResourceQuota(this, 'quota', {
       metadata: { name: 'agentguard', namespace: agent.namespace, labels },
       spec: {
         hard: {
-          pods: String(pods),
-          'requests.cpu': scale(resources.cpuRequest, pods),
-          'requests.memory': scale(resources.memoryRequest, pods),
-          'limits.cpu': scale(resources.cpuLimit, pods),
-          'limits.memory': scale(resources.memoryLimit, pods),
-          services: '0',
-          'services.loadbalancers': '0',
-          'services.nodeports': '0',
-          persistentvolumeclaims: '0',
+          pods: quantity(String(pods)),
+          'requests.cpu': quantity(scale(resources.cpuRequest, pods)),
+          'requests.memory': quantity(scale(resources.memoryRequest, pods)),
+          'limits.cpu': quantity(scale(resources.cpuLimit, pods)),
+          'limits.memory': quantity(scale(resources.memoryLimit, pods)),
+          services: quantity('0'),
+          'services.loadbalancers': quantity('0'),
+          'services.nodeports': quantity('0'),
+          persistentvolumeclaims: quantity('0'),
         },
       },
     });
 
-    new ApiObject(this, 'limit-range', {
-      apiVersion: 'v1',
-      kind: 'LimitRange',
+    new k8s.KubeLimitRange(this, 'limit-range', {
       metadata: { name: 'agentguard', namespace: agent.namespace, labels },
       spec: {
         limits: [
           {
             type: 'Container',
-            default: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
-            defaultRequest: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
-            max: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
+            default: { cpu: quantity(resources.cpuLimit), memory: quantity(resources.memoryLimit) },
+            defaultRequest: {
+              cpu: quantity(resources.cpuRequest),
+              memory: quantity(resources.memoryRequest),
+            },
+            max: { cpu: quantity(resources.cpuLimit), memory: quantity(resources.memoryLimit) },
           },
         ],
       },
@@ -104,7 +100,7 @@ export class SecureAgent extends Chart {
   private workload(fleet: Fleet, agent: Agent, labels: Record<string, string>, engaged: boolean): void {
     const metadata = { name: agent.name, namespace: agent.namespace, labels };
     const wl = agent.workload;
-    const jobSpec = {
+    const jobSpec: k8s.JobSpec = {
       activeDeadlineSeconds: wl.activeDeadlineSeconds,
       backoffLimit: wl.backoffLimit,
       ttlSecondsAfterFinished: wl.ttlSecondsAfterFinished,
@@ -112,31 +108,34 @@ export class SecureAgent extends Chart {
     };
     switch (wl.kind) {
       case 'deployment':
-        new ApiObject(this, 'workload', {
-          apiVersion: 'apps/v1',
-          kind: 'Deployment',
+        new k8s.KubeDeployment(this, 'workload', {
           metadata,
           spec: {
             replicas: engaged ? 0 : wl.replicas,
             selector: { matchLabels: { [LABELS.agent]: agent.name } },
-            strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+            strategy: {
+              type: 'RollingUpdate',
+              rollingUpdate: {
+                maxSurge: k8s.IntOrString.fromNumber(1),
+                maxUnavailable: k8s.IntOrString.fromNumber(0),
+              },
+            },
             template: podTemplate(fleet, agent, 'Always'),
           },
         });
         return;
       case 'job':
         // One task per Job; an engaged kill switch suspends it (its pods are deleted).
-        new ApiObject(this, 'workload', {
-          apiVersion: 'batch/v1',
-          kind: 'Job',
+        new k8s.KubeJob(this, 'workload', {
           metadata,
           spec: { ...jobSpec, suspend: engaged },
         });
         return;
       case 'cronjob':
-        new ApiObject(this, 'workload', {
-          apiVersion: 'batch/v1',
-          kind: 'CronJob',
+        // The fleet schema requires it with kind cronjob; only an agent built by hand lacks it.
+        if (wl.schedule === undefined)
+          throw new Error(`SecureAgent "${agent.name}": a cronjob needs a schedule`);
+        new k8s.KubeCronJob(this, 'workload', {
           metadata,
           spec: {
             schedule: wl.schedule,

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../lib/fleet/schema';
 import { agentLabels, agentRoleName } from '../lib/naming';
@@ -34,9 +34,7 @@ export class TrustPhase extends Construct {
     for (const target of [...agent.targets].sort((a, b) => a.namespace.localeCompare(b.namespace))) {
       const targetRulesList = targetRules(agent, target);
       rules.set(target.namespace, targetRulesList);
-      new ApiObject(this, `role-${target.namespace}`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
+      new k8s.KubeRole(this, `role-${target.namespace}`, {
         metadata: { name, namespace: target.namespace, labels },
         rules: targetRulesList.map((r) => ({
           apiGroups: [...r.apiGroups],
@@ -45,9 +43,7 @@ export class TrustPhase extends Construct {
         })),
       });
       if (agent.killSwitch.state === 'engaged') continue;
-      new ApiObject(this, `binding-${target.namespace}`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
+      new k8s.KubeRoleBinding(this, `binding-${target.namespace}`, {
         metadata: { name, namespace: target.namespace, labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name: agent.name, namespace: agent.namespace }],

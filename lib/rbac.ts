@@ -3,6 +3,7 @@
  * what no agent may ever hold (I1, I2). Rules are typed objects, rendered into Roles in one place.
  */
 import type { Agent, Target } from './fleet/schema';
+import { cite } from './invariants';
 import { MANAGEABLE_KINDS } from './kinds';
 import { PHASE_PROFILES } from './phases';
 
@@ -93,19 +94,19 @@ export function assertAllowed(agent: Agent, target: Target, rules: readonly Poli
     for (const resource of rule.resources) {
       if (FORBIDDEN_RESOURCES.includes(resource)) {
         throw new Error(
-          `agent "${agent.name}": a Role in "${target.namespace}" would grant "${resource}" (I2)`,
+          `agent "${agent.name}": a Role in "${target.namespace}" would grant "${resource}" ${cite('I2')}`,
         );
       }
       if (rule.verbs.includes('delete') && !deletable.has(resource)) {
         throw new Error(
-          `agent "${agent.name}": a Role in "${target.namespace}" would grant delete on "${resource}" (I1)`,
+          `agent "${agent.name}": a Role in "${target.namespace}" would grant delete on "${resource}" ${cite('I1')}`,
         );
       }
     }
     for (const verb of rule.verbs) {
       if (FORBIDDEN_VERBS.includes(verb)) {
         throw new Error(
-          `agent "${agent.name}": a Role in "${target.namespace}" would grant verb "${verb}" (I1/I2)`,
+          `agent "${agent.name}": a Role in "${target.namespace}" would grant verb "${verb}" ${cite('I1', 'I2')}`,
         );
       }
     }

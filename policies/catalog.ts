@@ -36,6 +36,8 @@ export interface PolicyEntry {
   readonly description: string;
   /** Rego package path, e.g. agentguard.trust_phase. */
   readonly packagePath: string;
+  /** Whether the fleet may exempt objects from it: its template declares the exemptObjects parameter. */
+  readonly exemptible: boolean;
   /** The generated ConstraintTemplate, as an object. */
   readonly template: Record<string, unknown>;
 }
@@ -63,7 +65,7 @@ export const templateFile = (folder: string): string => join(TEMPLATES_DIR, `${f
 interface TemplateShape {
   metadata: { annotations: Record<string, string> };
   spec: {
-    crd: { spec: { names: { kind: string } } };
+    crd: { spec: { names: { kind: string }; validation: { openAPIV3Schema: { properties: object } } } };
     targets: { code: { source: { rego: string } }[] }[];
   };
 }
@@ -85,6 +87,10 @@ export function policyCatalog(): readonly PolicyEntry[] {
         title: annotations[ANNOTATIONS.title],
         description: annotations[ANNOTATIONS.description],
         packagePath: /^package\s+(\S+)/m.exec(rego)?.[1] ?? '',
+        exemptible: Object.hasOwn(
+          template.spec.crd.spec.validation.openAPIV3Schema.properties,
+          'exemptObjects',
+        ),
         template: template as unknown as Record<string, unknown>,
       };
     })

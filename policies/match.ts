@@ -5,7 +5,7 @@
  *
  * Supported `match` fields (Gatekeeper's semantics): `scope` (`*`, `Cluster`, `Namespaced`),
  * `namespaces` and `excludedNamespaces` (exact names or a trailing `*` prefix glob; they filter only
- * requests that name a namespace), and `kinds` (`apiGroups` and `kinds`, `*` for any). Any other
+ * requests that name a namespace, and a Namespace object by its own name), and `kinds` (`apiGroups` and `kinds`, `*` for any). Any other
  * field is refused rather than ignored, so a pack that starts using one cannot be silently misjudged.
  */
 import type { EnforcementAction } from '../lib/fleet/schema';
@@ -27,6 +27,7 @@ export interface ConstraintMatch {
 /** The fields of an AdmissionRequest that `match` looks at. */
 export interface MatchedRequest {
   readonly namespace?: unknown;
+  readonly name?: unknown;
   readonly kind?: unknown;
 }
 
@@ -43,14 +44,21 @@ export function constraintMatches(match: ConstraintMatch, request: MatchedReques
   for (const field of Object.keys(match)) {
     if (!SUPPORTED.has(field)) throw new Error(`constraint match field "${field}" is not supported`);
   }
+  const kind = (request.kind ?? {}) as { group?: string; kind?: string };
   const namespace =
     typeof request.namespace === 'string' && request.namespace !== '' ? request.namespace : undefined;
-  const kind = (request.kind ?? {}) as { group?: string; kind?: string };
+  // Gatekeeper matches a Namespace object's own name against namespaces and excludedNamespaces, so
+  // an exempted namespace exempts its Namespace object too; scope still sees it as cluster-scoped.
+  const ownName =
+    (kind.group ?? '') === '' && kind.kind === 'Namespace' && typeof request.name === 'string'
+      ? request.name
+      : undefined;
+  const listedAs = namespace ?? (ownName !== '' ? ownName : undefined);
   if (match.scope === 'Namespaced' && namespace === undefined) return false;
   if (match.scope === 'Cluster' && namespace !== undefined) return false;
-  if (namespace !== undefined) {
-    if (match.namespaces && !globMatches(match.namespaces, namespace)) return false;
-    if (match.excludedNamespaces && globMatches(match.excludedNamespaces, namespace)) return false;
+  if (listedAs !== undefined) {
+    if (match.namespaces && !globMatches(match.namespaces, listedAs)) return false;
+    if (match.excludedNamespaces && globMatches(match.excludedNamespaces, listedAs)) return false;
   }
   return (
     !match.kinds ||

@@ -76,8 +76,14 @@ export interface PodAllowance {
 }
 export interface AgentPodsParameters {
   readonly allowTagsFrom: string[];
-  /** Per agent: target namespace → what its pods there may use. Any other namespace: nothing. */
-  readonly agents: ByUsername<{ readonly namespaces: Record<string, PodAllowance> }>;
+  /**
+   * Per agent: its replica cap (which bounds the StatefulSet claims it can make) and, per target
+   * namespace, what its pods there may use. Any other namespace: nothing.
+   */
+  readonly agents: ByUsername<{
+    readonly maxReplicas: number;
+    readonly namespaces: Record<string, PodAllowance>;
+  }>;
 }
 
 /** Parameters of every policy, keyed by its rego/ folder. */
@@ -144,41 +150,62 @@ function podAllowance(target: Target): PodAllowance {
   };
 }
 
-export function packParameters(fleet: Fleet): PackParameters {
-  const agents = fleet.spec.agents;
-  const engaged = agents.filter((a) => a.killSwitch.state === 'engaged');
-  const deletes: DestructiveVerbsParameters = {
-    agents: byUsername(agents, (a) => ({
+/** Builds each policy's parameters from the fleet, one builder per rego/ folder. */
+const BUILDERS: { readonly [F in keyof PackParameters]: (fleet: Fleet) => PackParameters[F] } = {
+  'destructive-verbs': deletesParameters,
+  'deletion-by-proxy': deletesParameters,
+  'no-self-escalation': (fleet) => ({
+    agents: byUsername(fleet.spec.agents, (a) => ({ namespace: a.namespace })),
+  }),
+  attribution: attributionParameters,
+  'replica-limits': (fleet) => ({
+    agents: byUsername(fleet.spec.agents, (a) => ({ maxReplicas: a.limits.maxReplicas })),
+  }),
+  'trust-phase': (fleet) => ({
+    agents: byUsername(fleet.spec.agents, (a) => ({
+      phase: a.phase,
+      namespaces: byNamespace(a.targets, (t) => allowlist(a, t)),
+    })),
+  }),
+  'kill-switch': (fleet) => ({
+    agents: byUsername(
+      fleet.spec.agents.filter((a) => a.killSwitch.state === 'engaged'),
+      (a) => ({ engagedBy: a.killSwitch.engagedBy ?? '', reason: a.killSwitch.reason ?? '' }),
+    ),
+  }),
+  'hardened-pods': (fleet) => ({ allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom] }),
+  'agent-pods': (fleet) => ({
+    allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
+    agents: byUsername(fleet.spec.agents, (a) => ({
+      maxReplicas: a.limits.maxReplicas,
+      namespaces: byNamespace(a.targets, podAllowance),
+    })),
+  }),
+};
+
+function deletesParameters(fleet: Fleet): DestructiveVerbsParameters {
+  return {
+    agents: byUsername(fleet.spec.agents, (a) => ({
       deletable: byNamespace(
         a.targets.filter((t) => deletable(a, t).length > 0),
         (t) => deletable(a, t),
       ),
     })),
   };
-  return {
-    'destructive-verbs': deletes,
-    'deletion-by-proxy': deletes,
-    'no-self-escalation': { agents: byUsername(agents, (a) => ({ namespace: a.namespace })) },
-    attribution: attributionParameters(fleet),
-    'replica-limits': { agents: byUsername(agents, (a) => ({ maxReplicas: a.limits.maxReplicas })) },
-    'trust-phase': {
-      agents: byUsername(agents, (a) => ({
-        phase: a.phase,
-        namespaces: byNamespace(a.targets, (t) => allowlist(a, t)),
-      })),
-    },
-    'kill-switch': {
-      agents: byUsername(engaged, (a) => ({
-        engagedBy: a.killSwitch.engagedBy ?? '',
-        reason: a.killSwitch.reason ?? '',
-      })),
-    },
-    'hardened-pods': { allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom] },
-    'agent-pods': {
-      allowTagsFrom: [...fleet.spec.imagePolicy.allowTagsFrom],
-      agents: byUsername(agents, (a) => ({ namespaces: byNamespace(a.targets, podAllowance) })),
-    },
-  };
+}
+
+/** One policy's parameters; building only the one a constraint needs keeps synth linear in the fleet. */
+export function policyParameters<F extends keyof PackParameters>(fleet: Fleet, folder: F): PackParameters[F] {
+  const build = BUILDERS[folder] as ((fleet: Fleet) => PackParameters[F]) | undefined;
+  if (!build) throw new Error(`no parameter builder for policy folder rego/${String(folder)}`);
+  return build(fleet);
+}
+
+/** Parameters of every policy. */
+export function packParameters(fleet: Fleet): PackParameters {
+  return Object.fromEntries(
+    (Object.keys(BUILDERS) as Array<keyof PackParameters>).map((folder) => [folder, BUILDERS[folder](fleet)]),
+  ) as unknown as PackParameters;
 }
 
 /** The issuers a signed-mode agent trusts: those it lists, or every fleet issuer. */

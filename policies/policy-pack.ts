@@ -6,11 +6,11 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { enforcementAction, exemptNamespaces, strictest } from '../lib/enforcement';
+import { enforcementAction, exemptNamespaces, exemptObjects, strictest } from '../lib/enforcement';
 import { ENFORCEMENT_ACTIONS, type Agent, type EnforcementAction, type Fleet } from '../lib/fleet/schema';
 import { LABELS } from '../lib/naming';
 import { CONSTRAINT_API_VERSION, policyByFolder, policyCatalog, type PolicyEntry } from './catalog';
-import { packParameters, type PackParameters } from './parameters';
+import { packParameters, policyParameters, type PackParameters } from './parameters';
 
 /** Kinds whose pods (or pod templates) the hardened-pods policy checks in agent namespaces. */
 export const POD_KINDS = [
@@ -70,11 +70,19 @@ export class PolicyTemplates extends Chart {
  * The constraints, parameterised from the fleet: per policy one constraint per enforcement action in
  * use (deny always, warn and dryrun only when some agent is in them), each holding exactly the agents
  * in that action, so every agent is under exactly one constraint per policy. Exempted namespaces go
- * into every constraint of the policy as `match.excludedNamespaces`.
+ * into every constraint of the policy as `match.excludedNamespaces`, exempted objects into its
+ * `exemptObjects` parameter (Gatekeeper's match cannot exclude one object; the shared Rego skips it).
  */
 export class PolicyConstraints extends Chart {
+  private readonly fleet: Fleet;
+  private allParameters?: PackParameters;
+
   /** Parameters of the deny constraints over the whole fleet (every agent), as a reviewer reads them. */
-  public readonly parameters: PackParameters;
+  public get parameters(): PackParameters {
+    // Built on first read: synth never reads them, and they cost as much as the constraints.
+    this.allParameters ??= packParameters(this.fleet);
+    return this.allParameters;
+  }
 
   constructor(scope: Construct, id: string, props: PolicyPackProps) {
     super(scope, id);
@@ -91,14 +99,16 @@ export class PolicyConstraints extends Chart {
             ...props.fleet,
             spec: { ...props.fleet.spec, enforcement: { ...props.fleet.spec.enforcement, action: base } },
           };
-    this.parameters = packParameters(fleet);
+    this.fleet = fleet;
     for (const policy of policyCatalog()) {
       const folder = policy.folder as keyof PackParameters;
-      if (!this.parameters[folder])
-        throw new Error(`no parameter builder for policy folder rego/${policy.folder}`);
       const excluded = exemptNamespaces(fleet, policy.id);
+      const objects = exemptObjects(fleet, policy.id);
       for (const { action, agents } of agentsByAction(fleet, policy.id)) {
-        const parameters = packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder];
+        const parameters = {
+          ...policyParameters({ ...fleet, spec: { ...fleet.spec, agents } }, folder),
+          ...(objects.length > 0 ? { exemptObjects: objects } : {}),
+        };
         const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
         // Agent rules key on the requesting identity, so they match every kind everywhere; pod
         // hardening looks at objects, so it matches pods and pod templates in agent namespaces.

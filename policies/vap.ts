@@ -12,12 +12,12 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { exemptNamespaces } from '../lib/enforcement';
+import { exemptNamespaces, exemptObjects } from '../lib/enforcement';
 import type { EnforcementAction, Fleet } from '../lib/fleet/schema';
 import { LABELS } from '../lib/naming';
 import { policyCatalog, type PolicyEntry } from './catalog';
 import { templateCelSource, type CelSource } from './cel';
-import { packParameters, type PackParameters } from './parameters';
+import { policyParameters, type PackParameters } from './parameters';
 import { agentsByAction, constraintName, POD_KINDS } from './policy-pack';
 
 export const VAP_API_VERSION = 'admissionregistration.k8s.io/v1';
@@ -59,7 +59,10 @@ const POD_KIND_GROUPS = [...new Set(POD_KINDS.flatMap((k) => k.apiGroups))].sort
 export function celLiteral(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => `dyn(${celLiteral(v)})`).join(', ')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>);
+    // Keys sorted, as cdk8s writes the constraints: the same parameters give the same text.
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: dyn(${celLiteral(v)})`).join(', ')}}`;
   }
   if (typeof value === 'number' && !Number.isSafeInteger(value)) {
@@ -86,8 +89,13 @@ export class ValidatingAdmissionPolicies extends Chart {
     for (const { policy, source } of vapPolicies()) {
       const folder = policy.folder as keyof PackParameters;
       const excluded = exemptNamespaces(fleet, policy.id);
+      const objects = exemptObjects(fleet, policy.id);
       for (const { action, agents } of agentsByAction(fleet, policy.id)) {
-        const parameters = packParameters({ ...fleet, spec: { ...fleet.spec, agents } })[folder];
+        // The constraint's parameters, exactly: the agents in this action and the exempted objects.
+        const parameters = {
+          ...policyParameters({ ...fleet, spec: { ...fleet.spec, agents } }, folder),
+          ...(objects.length > 0 ? { exemptObjects: objects } : {}),
+        };
         // Hardened pods looks at objects, not identities: pod kinds in agent namespaces, as its
         // constraint's match (kinds and namespaces), which the match conditions below spell in CEL.
         const podPolicy = folder === 'hardened-pods';

@@ -1,9 +1,10 @@
 /**
- * What a synthesis wrote, counted from the rendered files themselves (not from the fleet), so the
- * summary `agentguard synth` prints cannot disagree with the output folder.
+ * What a synthesis wrote, counted from the rendered output (the objects each manifest file was
+ * rendered from, and the Terraform JSON itself), not from the fleet, so the summary `agentguard
+ * synth` prints cannot disagree with the output folder. A test checks the objects against the files.
  */
 import type { Fleet } from '../lib/fleet/schema';
-import { outputManifests, terraformResources } from './output-objects';
+import { outputManifests, terraformResources, type OutputManifest } from './output-objects';
 import type { FileSet } from './render';
 
 export interface SynthSummary {
@@ -20,10 +21,14 @@ export interface SynthSummary {
 const sortedCounts = (counts: Map<string, number>) =>
   [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
-export function summarize(fleet: Fleet, files: FileSet): SynthSummary {
+export function summarize(
+  fleet: Fleet,
+  files: FileSet,
+  manifests: readonly OutputManifest[] = outputManifests(files),
+): SynthSummary {
   const kinds = new Map<string, number>();
   const resources = new Map<string, number>();
-  for (const { path, object } of outputManifests(files)) {
+  for (const { path, object } of manifests) {
     if (path.endsWith('kustomization.yaml') || typeof object.kind !== 'string') continue;
     kinds.set(object.kind, (kinds.get(object.kind) ?? 0) + 1);
   }

@@ -14,7 +14,7 @@ import { loadFleetFile, readFleetFile } from '../lib/fleet/load';
 import { localStateFile } from '../lib/vault/backend';
 import { lockFileFor, readLockFile, renderLock, type FleetLock } from '../lib/fleet/lock';
 import { checkPromotions, lockChanges, nextLock } from '../lib/fleet/promotion';
-import { renderFleet } from './render';
+import { renderFleetOutput } from './render';
 import { summarize, type SynthSummary } from './summary';
 import {
   checkOutputDir,
@@ -117,7 +117,8 @@ export function synth(fleetFile: string, outDir: string, options: SynthOptions =
   const lockChanged = updated !== lockText;
   if (lockChanged && options.frozenLock) throw frozenLockError(lockFile, lock, next);
 
-  const files = withMarker(renderFleet(fleet, { stack: { fleetDir, stackDir: join(outDir, 'vault') } }));
+  const rendered = renderFleetOutput(fleet, { stack: { fleetDir, stackDir: join(outDir, 'vault') } });
+  const files = withMarker(rendered.files);
   writeAtomically(outDir, files, keep);
   // After dist/: if writing the manifests failed, the record must not claim the new phases.
   if (lockChanged) writeFileAtomically(lockFile, updated);
@@ -126,7 +127,7 @@ export function synth(fleetFile: string, outDir: string, options: SynthOptions =
     agents: fleet.spec.agents.length,
     lockFile,
     lockChanged,
-    summary: summarize(fleet, files),
+    summary: summarize(fleet, files, rendered.manifests),
   };
 }
 

@@ -110,11 +110,27 @@ test('the tarball holds compiled JavaScript, declarations and the assets the cod
     'package/schema/fleet.schema.json',
     'package/examples/fleet.yaml',
     'package/LICENSE',
+    'package/CHANGELOG.md',
+    // Messages cite it (lib/invariants.ts): "(I2, see docs/design.md#i2)".
+    'package/docs/design.md',
   ]) {
     expect(files).toContain(file);
   }
   expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   expect(files.filter((f) => f.startsWith('package/test/'))).toEqual([]);
+});
+
+test('the manifest is publishable: not private, public access, no lifecycle script that needs the sources', () => {
+  const published = JSON.parse(readFileSync(installed('package.json'), 'utf8')) as {
+    private?: boolean;
+    publishConfig?: { access?: string };
+    scripts: Record<string, string>;
+  };
+  expect(published.private).toBeUndefined();
+  expect(published.publishConfig).toEqual({ access: 'public' });
+  // A consumer installing the tarball runs only install scripts; prepare/prepack run in this repository.
+  for (const hook of ['preinstall', 'install', 'postinstall'])
+    expect(published.scripts[hook]).toBeUndefined();
 });
 
 test('tsx is no runtime dependency: the installed command runs compiled JavaScript', () => {

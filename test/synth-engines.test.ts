@@ -143,13 +143,30 @@ describe('spec.engine', () => {
     );
   });
 
+  it('each policy inlines exactly its constraint’s parameters (agents, exempted objects)', () => {
+    const constraints = new Map(
+      objects(join(both, 'policy-pack', 'constraints', 'constraints.yaml')).map((c) => [
+        c.metadata.name,
+        (c.spec as unknown as { parameters: unknown }).parameters,
+      ]),
+    );
+    const policies = objects(join(both, 'vap', 'policies.yaml')).filter(
+      (o) => o.kind === 'ValidatingAdmissionPolicy',
+    );
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      expect(constraints.has(p.metadata.name)).toBe(true);
+      expect(p.spec.variables?.[0].expression).toBe(`dyn(${celLiteral(constraints.get(p.metadata.name))})`);
+    }
+  });
+
   it('warn and dryrun agents get policies of their own with Warn and Audit; exemptions become a match condition', () => {
     const dir = synthWith(
       'staged',
       [
         '  engine: vap',
         '  enforcement: { action: deny, policies: { AG401: warn, AG501: dryrun }, until: "2099-01-01", reason: rollout }',
-        '  exemptions: [{ policies: [AG201], namespaces: [payments], reason: audited by hand, approvedBy: maria.lopez@shop.example }]',
+        '  exemptions: [{ policies: [AG101], namespaces: [payments], reason: audited by hand, approvedBy: maria.lopez@shop.example }]',
         '',
       ].join('\n'),
     );
@@ -162,7 +179,7 @@ describe('spec.engine', () => {
     expect(actions['agentguard-shop-platform-replica-limits-warn']).toEqual(['Warn']);
     expect(actions['agentguard-shop-platform-trust-phase-dryrun']).toEqual(['Audit']);
     expect(actions['agentguard-shop-platform-kill-switch']).toEqual(['Deny']);
-    const escalation = all.find((o) => o.metadata.name === 'agentguard-shop-platform-no-self-escalation');
+    const escalation = all.find((o) => o.metadata.name === 'agentguard-shop-platform-destructive-verbs');
     expect(escalation?.spec.matchConditions).toEqual([
       { name: 'not-exempted', expression: '!(request.namespace in [dyn("payments")])' },
     ]);

@@ -7,6 +7,10 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KUBERNETES_VERSIONS, REPO_ROOT } from '../tools/toolchain';
+import { loadFleetFile } from '../lib/fleet/load';
+import { outputManifests } from '../synth/output-objects';
+import { renderFleetOutput } from '../synth/render';
+import { summarize } from '../synth/summary';
 import { tree } from './support/files';
 import { kubeconform } from './support/tools';
 
@@ -129,5 +133,18 @@ describe('synth', () => {
       return { ...files, 'vault/cdk.tf.json': JSON.stringify(stack) };
     };
     expect(state(join(REPO_ROOT, 'dist'))).toEqual(state(first));
+  });
+});
+
+describe('the synth summary', () => {
+  it('counts from the rendered objects exactly what parsing the written manifests finds', () => {
+    for (const file of ['fleet.yaml', 'fleet-data.yaml']) {
+      const fleet = loadFleetFile(join(REPO_ROOT, 'examples', file));
+      const { files, manifests } = renderFleetOutput(fleet);
+      expect(manifests.length).toBeGreaterThan(20);
+      expect(summarize(fleet, files, manifests)).toEqual(summarize(fleet, files));
+      // Same objects, file by file, as the YAML reader gives them back.
+      expect(manifests).toEqual(outputManifests(files).filter((m) => !m.path.endsWith('kustomization.yaml')));
+    }
   });
 });

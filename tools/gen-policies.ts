@@ -14,6 +14,7 @@ import { dirname, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import {
   ANNOTATIONS,
+  LIB_FOLDER,
   libraryFiles,
   MINIMUM_GATEKEEPER_VERSION,
   policyFolders,
@@ -55,15 +56,31 @@ interface InspectOutput {
   }[];
 }
 
-function inspect(folder: string): PolicyMetadata {
-  const dir = join(REGO_DIR, folder);
-  const run = spawnSync(toolPath('opa'), ['inspect', '-a', '--format', 'json', dir], {
+function annotations(folder: string): NonNullable<InspectOutput['annotations']> {
+  const run = spawnSync(toolPath('opa'), ['inspect', '-a', '--format', 'json', join(REGO_DIR, folder)], {
     encoding: 'utf8',
     env: { ...process.env, ...QUIET_ENV },
   });
   if (run.status !== 0) throw new Error(`opa inspect rego/${folder} failed:\n${run.stderr}`);
-  const output = JSON.parse(run.stdout) as InspectOutput;
-  const pkg = (output.annotations ?? []).find(
+  return (JSON.parse(run.stdout) as InspectOutput).annotations ?? [];
+}
+
+/**
+ * Parameters the shared library reads (its package METADATA custom.parameters, e.g. exemptObjects):
+ * declared once there, added to the schema of every policy that does not say `exemptible: false`.
+ */
+function sharedParameters(): Record<string, ParameterSchema> {
+  const shared: Record<string, ParameterSchema> = {};
+  for (const a of annotations(LIB_FOLDER)) {
+    if (a.annotations.scope !== 'package') continue;
+    Object.assign(shared, (a.annotations.custom?.parameters ?? {}) as Record<string, ParameterSchema>);
+  }
+  return shared;
+}
+
+function inspect(folder: string, shared: Record<string, ParameterSchema>): PolicyMetadata {
+  const dir = join(REGO_DIR, folder);
+  const pkg = annotations(folder).find(
     (a) => a.annotations.scope === 'package' && a.location.file.endsWith('policy.rego'),
   );
   const where = `rego/${folder}/policy.rego`;
@@ -85,7 +102,10 @@ function inspect(folder: string): PolicyMetadata {
     id,
     invariant: need(custom.invariant, 'custom.invariant', 'I1'),
     kind: need(custom.kind, 'custom.kind', 'AgentGuardDestructiveVerbs'),
-    parameters: (custom.parameters ?? {}) as Record<string, ParameterSchema>,
+    parameters: {
+      ...((custom.parameters ?? {}) as Record<string, ParameterSchema>),
+      ...(custom.exemptible === false ? {} : shared),
+    },
     rego: readFileSync(join(dir, 'policy.rego'), 'utf8'),
     cel: loadCelSource(folder, id, need(title, 'title', 'No destructive verbs')),
   };
@@ -209,7 +229,8 @@ function docs(policies: readonly PolicyMetadata[]): string {
 /** Every generated file, by path relative to the repository root, built in memory. */
 export function generatePolicyFiles(): Map<string, string> {
   const libs = libraries();
-  const policies = policyFolders().map(inspect);
+  const shared = sharedParameters();
+  const policies = policyFolders().map((folder) => inspect(folder, shared));
   const files = new Map<string, string>();
   for (const policy of policies) {
     files.set(

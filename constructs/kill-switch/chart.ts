@@ -1,4 +1,5 @@
-import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Fleet } from '../../lib/fleet/schema';
 import { LABELS } from '../../lib/naming';
@@ -21,9 +22,7 @@ export class KillSwitchChart extends Chart {
     super(scope, id, { ...props, disableResourceNameHashes: true });
     const { fleet } = props;
     if (fleet.spec.killSwitch.runnerImage !== undefined) {
-      new ApiObject(this, 'namespace', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
+      new k8s.KubeNamespace(this, 'namespace', {
         metadata: {
           name: fleet.spec.killSwitch.namespace,
           labels: {

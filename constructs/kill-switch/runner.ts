@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../../lib/fleet/schema';
 import { LABELS } from '../../lib/naming';
-import { AGENT_UID, hardenedContainerSecurity, TMP_SIZE_LIMIT } from '../pod';
+import { AGENT_UID, containerResources, hardenedContainerSecurity, quantity, TMP_SIZE_LIMIT } from '../pod';
 import { killPlan, type KillPlan } from './plan';
 import { runnerRbac, type RunnerRbac, type RunnerRule } from './rbac';
 import { renderScript, scriptFileName } from './script';
@@ -113,8 +113,8 @@ export class AgentKillSwitch extends Construct {
       [LABELS.killSwitchFor]: agent.name,
       [LABELS.managedBy]: 'agentguard',
     };
-    const subjects = [{ kind: 'ServiceAccount', name, namespace }];
-    const rules = (list: readonly RunnerRule[]) =>
+    const subjects: k8s.Subject[] = [{ kind: 'ServiceAccount', name, namespace }];
+    const rules = (list: readonly RunnerRule[]): k8s.PolicyRule[] =>
       list.map((r) => ({
         apiGroups: [...r.apiGroups],
         resources: [...r.resources],
@@ -122,28 +122,20 @@ export class AgentKillSwitch extends Construct {
         verbs: [...r.verbs],
       }));
 
-    new ApiObject(this, 'service-account', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: { name, namespace, labels },
       automountServiceAccountToken: false,
     });
-    new ApiObject(this, 'script', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    new k8s.KubeConfigMap(this, 'script', {
       metadata: { name, namespace, labels },
       data: { [this.scriptFile]: this.script },
     });
 
-    new ApiObject(this, 'cluster-role', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
+    new k8s.KubeClusterRole(this, 'cluster-role', {
       metadata: { name: rbacName, labels },
       rules: rules(this.rbac.cluster),
     });
-    new ApiObject(this, 'cluster-role-binding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
+    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
       metadata: { name: rbacName, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName },
       subjects,
@@ -156,15 +148,11 @@ export class AgentKillSwitch extends Construct {
         .map((ns): [string, readonly RunnerRule[]] => [ns, this.rbac.targetNamespace]),
     ];
     for (const [ns, nsRules] of grants) {
-      new ApiObject(this, `role-${ns}`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
+      new k8s.KubeRole(this, `role-${ns}`, {
         metadata: { name: rbacName, namespace: ns, labels },
         rules: rules(nsRules),
       });
-      new ApiObject(this, `role-binding-${ns}`, {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
+      new k8s.KubeRoleBinding(this, `role-binding-${ns}`, {
         metadata: { name: rbacName, namespace: ns, labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: rbacName },
         subjects,
@@ -172,7 +160,7 @@ export class AgentKillSwitch extends Construct {
     }
 
     const usesVault = this.plan.steps.some((s) => s.id === 'vault');
-    const env = [
+    const env: k8s.EnvVar[] = [
       // Who and why, unless the Job is created with its own (README, "Kill switch").
       {
         name: 'AGENTGUARD_JOB',
@@ -195,9 +183,7 @@ export class AgentKillSwitch extends Construct {
           ]
         : []),
     ];
-    new ApiObject(this, 'cron-job', {
-      apiVersion: 'batch/v1',
-      kind: 'CronJob',
+    new k8s.KubeCronJob(this, 'cron-job', {
       metadata: { name, namespace, labels },
       spec: {
         schedule: NEVER_SCHEDULE,
@@ -231,10 +217,7 @@ export class AgentKillSwitch extends Construct {
                     imagePullPolicy: 'IfNotPresent',
                     command: ['/bin/bash', `${SCRIPT_DIR}/${this.scriptFile}`],
                     env,
-                    resources: {
-                      requests: { cpu: resources.cpuRequest, memory: resources.memoryRequest },
-                      limits: { cpu: resources.cpuLimit, memory: resources.memoryLimit },
-                    },
+                    resources: containerResources(resources),
                     securityContext: hardenedContainerSecurity(),
                     volumeMounts: [
                       { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
@@ -245,7 +228,7 @@ export class AgentKillSwitch extends Construct {
                 ],
                 volumes: [
                   { name: 'script', configMap: { name, defaultMode: 0o444 } },
-                  { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
+                  { name: 'tmp', emptyDir: { sizeLimit: quantity(TMP_SIZE_LIMIT) } },
                   {
                     name: 'kube-api-access',
                     projected: {
@@ -257,7 +240,7 @@ export class AgentKillSwitch extends Construct {
                           configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
                         },
                         {
-                          downwardAPI: {
+                          downwardApi: {
                             items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }],
                           },
                         },

@@ -7,9 +7,10 @@
  * Terraform state file, or both managing the same secrets-engine mount. `synth --also` runs this.
  */
 import { resolve, dirname } from 'node:path';
+import { cite } from '../invariants';
 import { localStateFile } from '../vault/backend';
-import type { RuleError } from './errors';
-import type { Fleet } from './schema';
+import type { PathSegment, RuleError } from './errors';
+import { EXEMPT_OBJECT_PATTERN, type Fleet } from './schema';
 
 export interface FleetFile {
   readonly file: string;
@@ -51,22 +52,46 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
         if (targetOwner !== undefined) {
           errors.push({
             path: ['spec', 'agents', i, 'targets', t, 'namespace'],
-            message: `"${target.namespace}" is the namespace of agent "${targetOwner}" of ${where}; agents may not act in agent namespaces (I2)`,
+            message: `"${target.namespace}" is the namespace of agent "${targetOwner}" of ${where}; agents may not act in agent namespaces ${cite('I2')}`,
           });
         }
       });
     });
-    fleet.spec.exemptions.forEach((exemption, e) =>
-      exemption.namespaces.forEach((ns, n) => {
+    fleet.spec.exemptions.forEach((exemption, e) => {
+      const exempted: Array<[string, string, PathSegment[]]> = [
+        ...exemption.namespaces.map((ns, n): [string, string, PathSegment[]] => [
+          ns,
+          `"${ns}" is`,
+          ['spec', 'exemptions', e, 'namespaces', n],
+        ]),
+        ...exemption.objects.map((ref, o): [string, string, PathSegment[]] => [
+          EXEMPT_OBJECT_PATTERN.exec(ref)?.[2] ?? '',
+          `"${ref}" is in`,
+          ['spec', 'exemptions', e, 'objects', o],
+        ]),
+      ];
+      for (const [ns, what, path] of exempted) {
         const owner = agentNamespaces.get(ns);
         if (owner !== undefined) {
           errors.push({
-            path: ['spec', 'exemptions', e, 'namespaces', n],
-            message: `"${ns}" is the namespace of agent "${owner}" of ${where}; agent namespaces are never exempted`,
+            path,
+            message: `${what} the namespace of agent "${owner}" of ${where}; agent namespaces are never exempted`,
           });
         }
-      }),
-    );
+      }
+      // As within one fleet: an object an agent of the other fleet may create is not safe to exempt.
+      exemption.objects.forEach((ref, o) => {
+        const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+        for (const agent of theirs.spec.agents) {
+          if (agent.targets.some((t) => t.namespace === namespace && t.create && t.kinds.includes(kind))) {
+            errors.push({
+              path: ['spec', 'exemptions', e, 'objects', o],
+              message: `agent "${agent.name}" of ${where} may create ${kind} objects in ${namespace}, so it could create "${name}" for this fleet's agents to change unchecked; exempt only objects no agent may create`,
+            });
+          }
+        }
+      });
+    });
     const ours = localStateFile(fleet, dirname(self.file));
     if (ours !== undefined && ours === localStateFile(theirs, dirname(other.file))) {
       errors.push({

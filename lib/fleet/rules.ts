@@ -3,11 +3,18 @@
  * validated on their own, so a fleet with type errors still gets its cross-field errors reported.
  */
 import { formatDuration } from '../duration';
+import { cite } from '../invariants';
 import { POD_CARRYING_KINDS } from '../kinds';
 import { agentUsername } from '../naming';
 import { PHASE_PROFILES, vaultTtls } from '../phases';
-import { AGENT_NAMESPACE_POLICY_IDS, KILL_SWITCH_POLICY_ID } from '../enforcement';
-import { DIGEST_PATTERN, type Agent, type Exemption, type FleetEnforcement } from './schema';
+import { AGENT_NAMESPACE_POLICY_IDS, FIXED_POLICIES } from '../enforcement';
+import {
+  DIGEST_PATTERN,
+  EXEMPT_OBJECT_PATTERN,
+  type Agent,
+  type Exemption,
+  type FleetEnforcement,
+} from './schema';
 import type { PathSegment, RuleError } from './errors';
 
 /** Kubernetes' TokenRequest minimum (expirationSeconds), which Vault's secrets engine goes through. */
@@ -63,7 +70,7 @@ export function fleetRules(
       if (owner !== undefined && target.namespace !== agent.namespace) {
         errors.push({
           path: ['spec', 'agents', index, 'targets', t, 'namespace'],
-          message: `"${target.namespace}" is the namespace of agent "${owner}"; agents may not act in agent namespaces (I2)`,
+          message: `"${target.namespace}" is the namespace of agent "${owner}"; agents may not act in agent namespaces ${cite('I2')}`,
         });
       }
     });
@@ -99,14 +106,14 @@ export function agentRules(
   );
 }
 
-function reservedNamespace(namespace: string, ctx: FleetContext): boolean {
+function reservedNamespace(namespace: string, ctx: Pick<FleetContext, 'vaultNamespace'>): boolean {
   return RESERVED_NAMESPACES.includes(namespace) || namespace === ctx.vaultNamespace;
 }
 
 /** An agent running or acting where the runners live could stop, change or read its own stop button. */
 function killSwitchNamespaceError(namespace: string, ctx: FleetContext): string | undefined {
   return namespace === ctx.killSwitchNamespace
-    ? `"${namespace}" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`
+    ? `"${namespace}" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button ${cite('I2')}, so pick another namespace`
     : undefined;
 }
 
@@ -171,7 +178,7 @@ const AGENT_RULES: readonly AgentRule[] = [
         if (target.namespace === agent.namespace) {
           errors.push({
             path,
-            message: `"${target.namespace}" is the agent's own namespace; an agent may not manage its own guardrails (I2)`,
+            message: `"${target.namespace}" is the agent's own namespace; an agent may not manage its own guardrails ${cite('I2')}`,
           });
         }
         if (reservedNamespace(target.namespace, ctx)) {
@@ -331,7 +338,7 @@ const AGENT_RULES: readonly AgentRule[] = [
         ? [
             {
               path: at('attribution', 'initiators'),
-              message: `must list at least one human identity for phase ${agent.phase} (I3), e.g. "*@example.com"`,
+              message: `must list at least one human identity for phase ${agent.phase} ${cite('I3')}, e.g. "*@example.com"`,
             },
           ]
         : [],
@@ -418,6 +425,7 @@ export interface SettingsContext {
   /** Agent namespaces and usernames of the fleet. */
   readonly agents: ReadonlyArray<{ index: number; agent: Agent; valid: ReadonlySet<string> }>;
   readonly killSwitchNamespace: string;
+  readonly vaultNamespace: string;
 }
 
 const unknownPolicy = (id: string, known: readonly string[]) =>
@@ -433,10 +441,11 @@ export function enforcementRules(
     for (const [id, action] of Object.entries(policies)) {
       if (!ctx.policyIds.includes(id))
         errors.push({ path: [...at, id], message: unknownPolicy(id, ctx.policyIds) });
-      else if (id === KILL_SWITCH_POLICY_ID && action !== 'deny') {
+      else if (Object.hasOwn(FIXED_POLICIES, id) && action !== 'deny') {
+        const fixed = FIXED_POLICIES[id];
         errors.push({
           path: [...at, id],
-          message: `"${action}": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6)`,
+          message: `"${action}": ${fixed.name} (${id}) is always deny; ${fixed.relaxed} ${cite(fixed.invariant)}`,
         });
       }
     }
@@ -451,8 +460,9 @@ export function enforcementRules(
 }
 
 /**
- * spec.exemptions: only known policies, never the kill switch, never an agent namespace or the
- * runners' namespace, never AG701 (it applies only in agent namespaces), approved by a human.
+ * spec.exemptions: only known policies, never the kill switch, never AG202 (the escalation it closes),
+ * never AG701 (it applies only in agent namespaces), never a namespace or object in an agent namespace
+ * or the runners' namespace, approved by a human.
  */
 export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsContext): RuleError[] {
   const errors: RuleError[] = [];
@@ -469,11 +479,11 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
     exemption.policies.forEach((id, p) => {
       if (!ctx.policyIds.includes(id))
         errors.push({ path: at('policies', p), message: unknownPolicy(id, ctx.policyIds) });
-      else if (id === KILL_SWITCH_POLICY_ID) {
+      else if (Object.hasOwn(FIXED_POLICIES, id)) {
+        const fixed = FIXED_POLICIES[id];
         errors.push({
           path: at('policies', p),
-          message:
-            '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
+          message: `"${id}" (${fixed.name.replace(/^the /, '')}) cannot be exempted: ${fixed.exempted} ${cite(fixed.invariant)}${fixed.instead ? `; ${fixed.instead}` : ''}`,
         });
       } else if (AGENT_NAMESPACE_POLICY_IDS.includes(id)) {
         errors.push({
@@ -482,19 +492,44 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
         });
       }
     });
-    exemption.namespaces.forEach((ns, n) => {
+    const namespaceErrors = (ns: string, path: PathSegment[], what: string): void => {
       const owner = agentNamespaces.get(ns);
       if (owner !== undefined) {
         errors.push({
-          path: at('namespaces', n),
-          message: `"${ns}" is the namespace of agent "${owner}"; agent namespaces are never exempted (their guardrails live there)`,
+          path,
+          message: `${what} the namespace of agent "${owner}"; agent namespaces are never exempted (their guardrails live there)`,
         });
       }
       if (ns === ctx.killSwitchNamespace) {
         errors.push({
-          path: at('namespaces', n),
-          message: `"${ns}" is the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
+          path,
+          message: `${what} the kill-switch runners' namespace (spec.killSwitch.namespace); it is never exempted`,
         });
+      } else if (reservedNamespace(ns, ctx)) {
+        errors.push({
+          path,
+          message: `${what} a reserved namespace (system, Gatekeeper or Vault); agents never act there, and its guardrails are never lifted`,
+        });
+      }
+    };
+    exemption.namespaces.forEach((ns, n) => namespaceErrors(ns, at('namespaces', n), `"${ns}" is`));
+    exemption.objects.forEach((ref, o) => {
+      const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+      if (namespace === undefined) return;
+      namespaceErrors(namespace, at('objects', o), `"${ref}" is in`);
+      // Only an object no agent can make is safe to exempt: otherwise an agent creates it (CREATE
+      // is never exempt, but every UPDATE after it is) and acts on it without the policies.
+      for (const { agent, valid } of ctx.agents) {
+        if (!valid.has('targets')) continue;
+        const creates = agent.targets.some(
+          (t) => t.namespace === namespace && t.create && t.kinds.includes(kind),
+        );
+        if (creates) {
+          errors.push({
+            path: at('objects', o),
+            message: `agent "${agent.name}" may create ${kind} objects in ${namespace} (targets[].create), so it could create "${name}" itself and then change it unchecked; exempt only objects no agent may create, or fix the object`,
+          });
+        }
       }
     });
     const approver = exemption.approvedBy;

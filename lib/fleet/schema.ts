@@ -372,14 +372,53 @@ export const AgentEnforcementSchema = z
     'Enforcement of the pack for this agent while it is new; one constraint per mode holds its agents.',
   );
 
+/** `Kind/namespace/name` of one object, e.g. Deployment/shop/legacy-api. */
+export const EXEMPT_OBJECT_PATTERN = /^([A-Za-z]+)\/([^/]+)\/([^/]+)$/;
+
+const exemptObject = z.string().superRefine((ref, ctx) => {
+  const parts = EXEMPT_OBJECT_PATTERN.exec(ref);
+  if (!parts) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${ref}" must be Kind/namespace/name of one namespaced object, e.g. Deployment/shop/legacy-api`,
+    });
+    return;
+  }
+  const [, kind, namespace, name] = parts;
+  if (!MANAGEABLE_KIND_NAMES.includes(kind)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `kind "${kind}" is not one agents can manage; use one of ${MANAGEABLE_KIND_NAMES.join(', ')}`,
+    });
+  }
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `namespace "${namespace}" must be a lowercase RFC 1123 label (a-z, 0-9, '-')`,
+    });
+  }
+  if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `name "${name}" must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-', '.'); generated names cannot be exempted`,
+    });
+  }
+});
+
 export const ExemptionSchema = z
   .strictObject({
-    policies: z.array(policyId).min(1).describe('Policy IDs the namespaces are exempted from; never AG601.'),
+    policies: z.array(policyId).min(1).describe('Policy IDs exempted; never AG202, AG601 or AG701.'),
     namespaces: z
       .array(dnsLabel('an exempted namespace'))
-      .min(1)
+      .default([])
       .describe(
         'Namespaces excluded from those policies (constraint match.excludedNamespaces); never an agent namespace.',
+      ),
+    objects: z
+      .array(exemptObject)
+      .default([])
+      .describe(
+        'Single existing objects exempted from those policies, as Kind/namespace/name (e.g. Deployment/shop/legacy-api): UPDATE and DELETE of that object, its subresources included (e.g. kubectl scale), skip the policies; CREATE never does. Never in an agent namespace.',
       ),
     reason: z.string().min(1).describe('Why, for reviewers and the report.'),
     approvedBy: z
@@ -389,7 +428,11 @@ export const ExemptionSchema = z
       })
       .describe('The human who approved the exemption; never a service account or system identity.'),
   })
-  .describe('Namespaces exempted from named policies, with who approved it and why.');
+  .refine((e) => e.namespaces.length + e.objects.length > 0, {
+    message: 'exempts nothing; list namespaces, or objects as Kind/namespace/name',
+    path: ['namespaces'],
+  })
+  .describe('Namespaces or single objects exempted from named policies, with who approved it and why.');
 
 const SECRET_BACKEND_KEYS = [
   'access_key',
@@ -571,7 +614,10 @@ export const FleetSpecSchema = z.strictObject({
   vault: VaultSettingsSchema.prefault({}),
   killSwitch: KillSwitchSettingsSchema.prefault({}),
   enforcement: FleetEnforcementSchema.prefault({}),
-  exemptions: z.array(ExemptionSchema).default([]).describe('Namespaces exempted from named policies.'),
+  exemptions: z
+    .array(ExemptionSchema)
+    .default([])
+    .describe('Namespaces or single objects exempted from named policies.'),
   attribution: FleetAttributionSchema.prefault({}),
   agents: z.array(AgentSchema).min(1).describe('The agents of the fleet.'),
 });

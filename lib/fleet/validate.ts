@@ -15,6 +15,7 @@ import { policyCatalog } from '../../policies/catalog';
 import { agentRules, enforcementRules, exemptionRules, fleetRules } from './rules';
 import { agentIssuerErrors, checkIssuers } from './issuers';
 import { knownKeysIn } from './schema-keys';
+import { cite } from '../invariants';
 import { GUARDRAIL_KINDS } from '../kinds';
 import {
   AgentSchema,
@@ -87,6 +88,7 @@ function crossFieldErrors(raw: unknown): RuleError[] {
     policyIds: policyCatalog().map((p) => p.id),
     agents,
     killSwitchNamespace: ctx.killSwitchNamespace,
+    vaultNamespace: ctx.vaultNamespace,
   };
   const enforcement = FleetEnforcementSchema.safeParse(field(spec, 'enforcement') ?? {});
   const rawExemptions = field(spec, 'exemptions');
@@ -100,7 +102,7 @@ function crossFieldErrors(raw: unknown): RuleError[] {
     // An exemption that does not parse is reported by the schema; its index stays its own.
     ...exemptionRules(
       exemptions.map((e) =>
-        e.success ? e.data : { policies: [], namespaces: [], reason: '', approvedBy: '' },
+        e.success ? e.data : { policies: [], namespaces: [], objects: [], reason: '', approvedBy: '' },
       ),
       settings,
     ),
@@ -139,7 +141,7 @@ function lenientAgent(raw: unknown): { agent: Agent; valid: Set<string> } {
 
 function explainValue(input: unknown): string | undefined {
   return typeof input === 'string' && GUARDRAIL_KINDS.includes(input)
-    ? 'is a guardrail kind that no agent may be given (I2)'
+    ? `is a guardrail kind that no agent may be given ${cite('I2')}`
     : undefined;
 }
 

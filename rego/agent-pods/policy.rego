@@ -17,6 +17,7 @@
 #   id: AG202
 #   invariant: I2
 #   kind: AgentGuardAgentPods
+#   exemptible: false
 #   parameters:
 #     allowTagsFrom:
 #       type: array
@@ -31,6 +32,9 @@
 #       additionalProperties:
 #         type: object
 #         properties:
+#           maxReplicas:
+#             type: integer
+#             description: The agent's replica cap (limits.maxReplicas), which bounds the StatefulSet claims it can make.
 #           namespaces:
 #             type: object
 #             additionalProperties:
@@ -67,7 +71,7 @@ policy_id := "AG202"
 # description: One violation per problem, each message led by the policy ID.
 # entrypoint: true
 violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
-	ag.agent
+	ag.requesting_agent
 	ag.operation in {"CREATE", "UPDATE"}
 	some problem in problems
 	msg := sprintf("[%s] agent %s may not write %s: %s", [policy_id, ag.agent_name, ag.described, problem])
@@ -76,7 +80,7 @@ violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.age
 # What the fleet lets pods written in this namespace use; nothing outside the agent's targets.
 default allowance := {}
 
-allowance := ag.agent.namespaces[ag.request_namespace] if is_object(ag.agent.namespaces[ag.request_namespace])
+allowance := ag.requesting_agent.namespaces[ag.request_namespace] if is_object(ag.requesting_agent.namespaces[ag.request_namespace])
 
 allowed(field) := object.get(allowance, field, [])
 
@@ -166,17 +170,16 @@ problems contains sprintf("%s.%s may not be set: a new claim may not bind an exi
 }
 
 # A StatefulSet's claims are named <template>-<statefulset>-<ordinal>; a claim of that name that
-# already exists (a deleted StatefulSet's, kept by default) is taken over, data and all.
+# already exists (a deleted StatefulSet's, kept by default) is taken over, data and all. Every
+# ordinal up to the agent's replica cap counts, whatever spec.replicas says: the agent can scale the
+# StatefulSet there later (kubectl scale, an HPA) without writing its templates again, and a count
+# the agent picks must not decide how much work admission does (replicas: 2147483647).
 problems contains msg if {
 	sts := input.review.object
-	replicas := object.get(sts, ["spec", "replicas"], 1)
-	is_number(replicas)
-	replicas > 0
-	start := object.get(sts, ["spec", "ordinals", "start"], 0)
 	some template in object.get(sts, ["spec", "volumeClaimTemplates"], [])
 	name := object.get(template, ["metadata", "name"], "")
 	claims := [claim |
-		some ordinal in numbers.range(start, (start + replicas) - 1)
+		some ordinal in claim_ordinals
 		claim := concat("-", [name, object.get(sts, ["metadata", "name"], ""), format_int(ordinal, 10)])
 		not claim in allowed("persistentVolumeClaims")
 	]
@@ -185,6 +188,12 @@ problems contains msg if {
 		"spec.volumeClaimTemplates[%s] makes claims %s, which would take over existing claims of those names; list them in %s (allowed: %s)",
 		[ag.quote(name), concat(", ", claims), fleet_field("persistentVolumeClaims"), listed_or_none("persistentVolumeClaims")],
 	)
+}
+
+# Fails closed: claims whose ordinals cannot be told are denied, not skipped.
+problems contains sprintf("spec.volumeClaimTemplates may not be set: %s", [reason]) if {
+	count(object.get(input.review.object, ["spec", "volumeClaimTemplates"], [])) > 0
+	some reason in claim_ordinal_problems
 }
 
 # Node and device access the scheduler and quotas would otherwise decide.
@@ -302,4 +311,41 @@ created_claims contains [sprintf("spec.volumeClaimTemplates[%s].spec", [ag.quote
 created_claims contains ["spec", input.review.object.spec] if {
 	ag.kind_key == "/PersistentVolumeClaim"
 	is_object(input.review.object.spec)
+}
+
+# --- StatefulSet claim ordinals ---
+
+claim_ordinals := numbers.range(ordinal_start, (ordinal_start + claim_cap) - 1) if claim_cap > 0
+
+claim_ordinals := [] if claim_cap == 0
+
+claim_ordinal_problems contains sprintf("spec.ordinals.start %s is not a whole number, so the claims' names cannot be told", [ag.quote(start)]) if {
+	start := input.review.object.spec.ordinals.start
+	not whole(start)
+}
+
+claim_ordinal_problems contains "the agent's replica cap is missing from the constraint, so the claims it could make cannot be told" if {
+	claim_cap < 0
+}
+
+default ordinal_start := 0
+
+ordinal_start := start if {
+	start := input.review.object.spec.ordinals.start
+	whole(start)
+}
+
+# The cap AG401 enforces (limits.maxReplicas, at most 100 in the fleet schema); -1 when unreadable.
+default claim_cap := -1
+
+claim_cap := cap if {
+	cap := ag.requesting_agent.maxReplicas
+	whole(cap)
+	cap <= 100
+}
+
+whole(n) if {
+	is_number(n)
+	n >= 0
+	floor(n) == n
 }

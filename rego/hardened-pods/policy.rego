@@ -15,6 +15,7 @@
 #   id: AG701
 #   invariant: I7
 #   kind: AgentGuardHardenedPods
+#   exemptible: false
 #   parameters:
 #     allowTagsFrom:
 #       type: array

@@ -8,6 +8,7 @@
 #   id: AG601
 #   invariant: I6
 #   kind: AgentGuardKillSwitch
+#   exemptible: false
 #   parameters:
 #     agents:
 #       type: object
@@ -29,7 +30,7 @@ policy_id := "AG601"
 # description: One violation per problem, each message led by the policy ID.
 # entrypoint: true
 violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
-	ag.agent
+	ag.requesting_agent
 	msg := sprintf(
 		"[%s] agent %s is stopped: its kill switch was engaged by %s (%s); every request is denied until the fleet releases it",
 		[policy_id, ag.agent_name, engaged_by, reason],
@@ -38,8 +39,8 @@ violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.age
 
 default engaged_by := "an operator"
 
-engaged_by := ag.agent.engagedBy if is_string(ag.agent.engagedBy)
+engaged_by := ag.requesting_agent.engagedBy if is_string(ag.requesting_agent.engagedBy)
 
 default reason := "no reason recorded"
 
-reason := ag.agent.reason if is_string(ag.agent.reason)
+reason := ag.requesting_agent.reason if is_string(ag.requesting_agent.reason)

@@ -4,14 +4,51 @@
 #   What every agentguard policy needs to know about a request: which agent sent it, what it touches,
 #   who stands behind it and how many replicas it asks for. Gatekeeper receives this file through
 #   each template's `libs`, generated from here, so it exists once and is never copied.
+# custom:
+#   parameters:
+#     exemptObjects:
+#       type: array
+#       description: >-
+#         Objects the fleet exempts from this policy (spec.exemptions[].objects), as
+#         <resource>[.<group>]/<namespace>/<name>, e.g. deployments.apps/shop/legacy-api.
+#       items:
+#         type: string
 package lib.agentguard
 
 username := input.review.userInfo.username
 
-# The agent behind the request. Parameters are keyed by username, so this is one map lookup and the
-# cost of a review does not grow with the size of the fleet. Undefined for everyone else, which is
-# what keeps ordinary users and system components out of every agent rule.
-agent := input.parameters.agents[username]
+# The agent behind the request, whatever the request is about. Parameters are keyed by username, so
+# this is one map lookup and the cost of a review does not grow with the size of the fleet. Undefined
+# for everyone else, which is what keeps ordinary users and system components out of every agent rule.
+# Policies that no exemption may reach (the kill switch, the escalation guards) read this one.
+requesting_agent := input.parameters.agents[username]
+
+# The agent behind the request, unless the request is about an object the fleet exempts from this
+# policy (spec.exemptions[].objects, rendered into the constraint's exemptObjects parameter). The
+# generator declares exemptObjects in every template whose METADATA does not say `exemptible: false`.
+agent := requesting_agent if not exempt_object
+
+# An exempted object is named as "<resource>[.<group>]/<namespace>/<name>": the routed resource,
+# which the API server sets and a request body cannot claim, so a subresource request (kubectl scale
+# sends kind Scale to deployments/scale) is still about its parent. Objects without a name yet
+# (generateName) and cluster-scoped objects are never exempt. Only an existing object is: a CREATE is
+# never exempt, or an agent could make an exempt object by choosing its name.
+exempt_object if {
+	operation in {"UPDATE", "DELETE"}
+	sub_resource in exempt_sub_resources
+	exempted := input.parameters.exemptObjects
+	object_ref in exempted
+}
+
+# The object itself and its replica count; never another door into it (pods/ephemeralcontainers,
+# pods/resize, status), which the exemption's approver did not look at.
+exempt_sub_resources := {"", "scale"}
+
+object_ref := concat("/", [group_suffixed(input.review.resource.resource, resource_group), request_namespace, input.review.name]) if {
+	request_namespace != ""
+	is_string(input.review.name)
+	input.review.name != ""
+}
 
 # The agent's name, from its service-account username system:serviceaccount:<namespace>:<name>.
 default agent_name := "unknown agent"

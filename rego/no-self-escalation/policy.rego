@@ -11,6 +11,7 @@
 #   id: AG201
 #   invariant: I2
 #   kind: AgentGuardNoSelfEscalation
+#   exemptible: false
 #   parameters:
 #     agents:
 #       type: object
@@ -46,7 +47,7 @@ guarded_subresources := {"exec", "attach", "portforward", "proxy", "ephemeralcon
 # description: One violation per problem, each message led by the policy ID.
 # entrypoint: true
 violation contains {"msg": msg, "details": {"policy": policy_id, "agent": ag.agent_name}} if {
-	ag.agent
+	ag.requesting_agent
 	ag.is_mutation
 	some reason in reasons
 	msg := sprintf("[%s] agent %s may not change %s: %s", [policy_id, ag.agent_name, ag.described, reason])
@@ -74,8 +75,8 @@ reasons contains sprintf("the %s subresource is never available to agents", [ag.
 	ag.sub_resource in guarded_subresources
 }
 
-reasons contains sprintf("%s is the agent's own namespace, managed by agentguard", [ag.agent.namespace]) if {
-	ag.request_namespace == ag.agent.namespace
+reasons contains sprintf("%s is the agent's own namespace, managed by agentguard", [ag.requesting_agent.namespace]) if {
+	ag.request_namespace == ag.requesting_agent.namespace
 }
 
 # Guardrails agentguard emits in target namespaces carry its labels; removing them is no way out,

@@ -5,8 +5,9 @@
 #   creates or updates (Deployments, StatefulSets, ReplicaSets, ReplicationControllers, custom
 #   workloads, and the autoscaling/v1 Scale that `kubectl scale` sends to the scale subresource),
 #   and spec.maxReplicas of a HorizontalPodAutoscaler in any autoscaling version. Built-in workloads
-#   without spec.replicas count as 1, the API server's default. Lowering a count is always allowed,
-#   to zero as well (the kill switch's own action), even when the old count was above the cap.
+#   without spec.replicas count as 1, the API server's default. A Job's spec.parallelism (and a
+#   CronJob's jobTemplate) is capped the same way: it is how many pods run at once (default 1).
+#   Lowering a count is always allowed, to zero as well (the kill switch's own action), even when the old count was above the cap.
 #   A count that is not a whole number is denied rather than guessed.
 # custom:
 #   id: AG401
@@ -62,6 +63,31 @@ requested contains ["spec.replicas", ag.replicas(input.review.object)]
 
 requested contains ["spec.maxReplicas", input.review.object.spec.maxReplicas] if hpa
 
+# A Job's parallelism is how many pods run at once: a replica count by another name (default 1).
+requested contains [field, parallelism(spec)] if some [field, spec] in job_specs(input.review.object)
+
+job_specs(obj) := [["spec.parallelism", obj.spec]] if job
+
+job_specs(obj) := [["spec.jobTemplate.spec.parallelism", obj.spec.jobTemplate.spec]] if cronjob
+
+job if {
+	input.review.kind.kind == "Job"
+	ag.kind_group == "batch"
+	ag.sub_resource == ""
+}
+
+cronjob if {
+	input.review.kind.kind == "CronJob"
+	ag.kind_group == "batch"
+	ag.sub_resource == ""
+}
+
+parallelism(spec) := spec.parallelism if spec.parallelism != null
+
+parallelism(spec) := 1 if not has_parallelism(spec)
+
+has_parallelism(spec) if spec.parallelism != null
+
 hpa if {
 	input.review.kind.kind == "HorizontalPodAutoscaler"
 	ag.kind_group == "autoscaling"
@@ -70,6 +96,11 @@ hpa if {
 old_value("spec.replicas") := ag.replicas(input.review.oldObject)
 
 old_value("spec.maxReplicas") := input.review.oldObject.spec.maxReplicas if hpa
+
+old_value(field) := parallelism(spec) if {
+	some [name, spec] in job_specs(input.review.oldObject)
+	name == field
+}
 
 lowered(field, value) if {
 	ag.operation == "UPDATE"

@@ -65,7 +65,7 @@ const DESCRIBE: Readonly<Record<string, Describe>> = {
     const cap = (p as ReplicaLimitsParameters).agents[u]?.maxReplicas;
     return cap === undefined
       ? undefined
-      : `replicas, scale subresource and HPA maxReplicas capped at ${cap}; scaling down always allowed`;
+      : `replicas, scale subresource, HPA maxReplicas and Job parallelism capped at ${cap}; scaling down always allowed`;
   },
   'trust-phase': (p, u) => {
     const entry = (p as TrustPhaseParameters).agents[u];
@@ -114,7 +114,10 @@ export function admissionOf(
           ? 'DRYRUN ONLY (audit, not denied): '
           : '';
     const exempt = c.match.excludedNamespaces ?? [];
-    const exemptions = exempt.length > 0 ? `; not in exempted namespaces ${exempt.join(', ')}` : '';
+    const objects = (c.parameters as { exemptObjects?: string[] } | null)?.exemptObjects ?? [];
+    const exemptions =
+      (exempt.length > 0 ? `; not in exempted namespaces ${exempt.join(', ')}` : '') +
+      (objects.length > 0 ? `; not for exempted objects ${objects.join(', ')}` : '');
     rows.push({ policy: c.policy.id, title: c.policy.title, effect: `${mode}${effect}${exemptions}` });
   }
   return rows.sort((a, b) => (a.policy < b.policy ? -1 : 1));

@@ -47,10 +47,14 @@ export function agentSection(reach: AgentReach): string[] {
   return parts;
 }
 
+/** A list as one table cell; an em dash when empty, so an empty cell never reads as a rendering slip. */
+const listed = (items: readonly string[]): string => (items.length > 0 ? items.join(', ') : '—');
+
 /** A fleet's exemption, as the report lists it. */
 export interface ExemptionRow {
   readonly policies: readonly string[];
   readonly namespaces: readonly string[];
+  readonly objects: readonly string[];
   readonly reason: string;
   readonly approvedBy: string;
 }
@@ -83,8 +87,14 @@ export function renderReport(
           '## Exemptions',
           '',
           ...table(
-            ['policies', 'namespaces', 'reason', 'approved by'],
-            exemptions.map((e) => [e.policies.join(', '), e.namespaces.join(', '), e.reason, e.approvedBy]),
+            ['policies', 'namespaces', 'objects', 'reason', 'approved by'],
+            exemptions.map((e) => [
+              e.policies.join(', '),
+              listed(e.namespaces),
+              listed(e.objects),
+              e.reason,
+              e.approvedBy,
+            ]),
           ),
           '',
         ]

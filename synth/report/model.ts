@@ -1,4 +1,6 @@
 /** The blast radius of one agent, as rows a reviewer reads and a diff compares. */
+import type { EffectiveRow } from './effective';
+
 export interface AccessRow {
   readonly namespace: string;
   readonly apiGroup: string;
@@ -51,6 +53,8 @@ export interface AgentReach {
   readonly phase: string;
   readonly killSwitch: string;
   readonly access: readonly AccessRow[];
+  /** What of `access` admission lets through (synth/report/effective.ts): what the diagram draws. */
+  readonly effective: readonly EffectiveRow[];
   readonly admission: readonly AdmissionRow[];
   /** Namespaces where it may write pods, and what those pods may reach. */
   readonly pods: readonly PodReachRow[];

@@ -18,7 +18,10 @@ const POD_CARRYING_RESOURCES = new Set([
   'replicationcontrollers',
   'statefulsets',
 ]);
-const WRITE_VERBS = ['create', 'update', 'patch'];
+export const WRITE_VERBS: readonly string[] = ['create', 'update', 'patch'];
+
+/** Whether objects of a resource run pods; takes RBAC's `deployments` or admission's `deployments.apps`. */
+export const runsPods = (resource: string): boolean => POD_CARRYING_RESOURCES.has(resource.split(/[./]/)[0]);
 
 export function podReachOf(
   constraints: readonly AppliedConstraint[],

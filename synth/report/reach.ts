@@ -14,6 +14,7 @@ import { policyCatalog } from '../../policies/catalog';
 import { appliedConstraints } from '../../policies/match';
 import { buildApp } from '../app';
 import { admissionOf } from './admission';
+import { effectiveAccessOf } from './effective';
 import { egressOf, type NetworkPolicyObject } from './egress';
 import { podReachOf } from './pods';
 import type { AccessRow, AgentReach, VaultReach } from './model';
@@ -144,6 +145,7 @@ export function fleetReach(fleet: Fleet): AgentReach[] {
         // Only pods carry the switch's state: it is what the allow policies select on.
         killSwitch: pods[LABELS.killSwitch] ?? 'unknown',
         access,
+        effective: effectiveAccessOf(applied, username, access),
         admission: admissionOf(applied, username, namespace),
         pods: podReachOf(applied, username, access),
         egress: egressOf(policies, namespace, pods),

@@ -277,3 +277,39 @@ describe('a fleet file that is not valid YAML', () => {
     );
   });
 });
+
+describe('invariants in check output point to docs/design.md', () => {
+  // The Pod: AG701 (I7) denies it.
+  const anchor = 'AG701 enforces I7, see docs/design.md#i7';
+
+  it('the text report ends with the invariant of each policy that fired', () => {
+    write('pod.yaml', POD);
+    const run = check(['pod.yaml']);
+    expect(run.status).toBe(1);
+    expect(run.stdout.trimEnd().split('\n').slice(-1)).toEqual([anchor]);
+  });
+
+  it('JUnit failures end with it; SARIF rule help links each rule to its invariant', () => {
+    write('pod.yaml', POD);
+    expect(check(['-o', 'junit', 'pod.yaml']).stdout).toMatch(new RegExp(`${anchor}</failure>`));
+    const log = JSON.parse(check(['-o', 'sarif', 'pod.yaml']).stdout) as Log;
+    for (const rule of log.runs[0].tool.driver.rules ?? []) {
+      expect(rule.help?.text).toMatch(/ Invariant I[1-8]: see docs\/design\.md#i[1-8]\.$/);
+    }
+  });
+
+  it('a fleet error cites the invariant with its anchor', () => {
+    const fleet = write(
+      'fleet.yaml',
+      readFileSync(EXAMPLE_FLEET, 'utf8').replace(
+        'kinds: [Deployment, ConfigMap]',
+        'kinds: [Deployment, ConfigMap, Secret]',
+      ),
+    );
+    const run = agentguard(['synth', '--fleet', fleet, '--out', join(work, 'out')], {}, work);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      'is a guardrail kind that no agent may be given (I2, see docs/design.md#i2)',
+    );
+  });
+});

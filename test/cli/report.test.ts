@@ -175,15 +175,29 @@ describe('blast radius from the synthesized output', () => {
       const [first, ...rest] = block.split('\n');
       expect(first).toBe('flowchart LR');
       const defined = new Set<string>();
+      let open: string | undefined; // the subgraph being declared
       for (const line of rest) {
-        const node = /^ {2}([A-Za-z][A-Za-z0-9_]*)\["[^"]*"\]$/.exec(line);
+        // The agent at the top level, every other node inside its layer's subgraph.
+        const node = /^( {2}| {4})([A-Za-z][A-Za-z0-9_]*)\["[^"]*"\]$/.exec(line);
         const edge = /^ {2}([A-Za-z][A-Za-z0-9_]*) (-->|-\.->)\|"[^"]*"\| ([A-Za-z][A-Za-z0-9_]*)$/.exec(
           line,
         );
-        expect(node ?? edge).not.toBeNull();
+        const subgraph = /^ {2}subgraph ([a-z]+)\["[^"]*"\]$/.exec(line);
+        const end = line === '  end';
+        expect(node ?? edge ?? subgraph ?? (end || null)).not.toBeNull();
+        if (subgraph) {
+          expect(open).toBeUndefined();
+          open = subgraph[1];
+        }
+        if (end) {
+          expect(open).toBeDefined();
+          open = undefined;
+        }
+        if (node) expect(node[1] === '    ').toBe(open !== undefined);
+        if (edge) expect(open).toBeUndefined();
         if (node) {
-          expect(defined.has(node[1])).toBe(false);
-          defined.add(node[1]);
+          expect(defined.has(node[2])).toBe(false);
+          defined.add(node[2]);
         }
         if (edge) expect(defined.has(edge[1]) && defined.has(edge[3])).toBe(true);
       }
@@ -208,10 +222,10 @@ describe('--diff', () => {
     expect(sections[1].removed).toEqual([]);
     const markdown = renderDiff('shop-platform', diff);
     expect(markdown).toContain(
-      '| added | AG401 | Replica caps | replicas, scale subresource and HPA maxReplicas capped at 8;',
+      '| added | AG401 | Replica caps | replicas, scale subresource, HPA maxReplicas and Job parallelism capped at 8;',
     );
     expect(markdown).toContain(
-      '| removed | AG401 | Replica caps | replicas, scale subresource and HPA maxReplicas capped at 6;',
+      '| removed | AG401 | Replica caps | replicas, scale subresource, HPA maxReplicas and Job parallelism capped at 6;',
     );
   });
 
@@ -276,12 +290,13 @@ describe('the Mermaid diagram', () => {
     expect(batch).toBeDefined();
     const diagram = mermaid(batch as AgentReach);
     expect(diagram).toContain(
-      '  pods0["pods in batch<br/>as default<br/>images from registry.shop.example/batch"]',
+      '    pods0["pods in batch<br/>as default<br/>images from registry.shop.example/batch"]',
     );
     expect(diagram).toContain('  agent -->|"writes pods"| pods0');
   });
 
-  it('escapes #, quotes and angle brackets in labels', () => {
+  it('escapes #, quotes, angle brackets and backquotes in labels', () => {
     expect(label('a "b" <c> #quot;')).toBe('"a #quot;b#quot; #lt;c#gt; #35;quot;"');
+    expect(label('`md`')).toBe('"#96;md#96;"');
   });
 });

@@ -8,7 +8,8 @@ import { loadFleetFile } from '../../lib';
 import { targetRules } from '../../lib/rbac';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { adminToken } from './front-proxy';
-import { applyDist, objectsIn, ok, synth, useControlPlane } from './harness';
+import { REPO_ROOT } from '../../tools/toolchain';
+import { applyDist, objectsIn, ok, synth, synthFile, useControlPlane } from './harness';
 
 const plane = useControlPlane();
 const fleet = loadFleetFile(EXAMPLE_FLEET);
@@ -258,4 +259,117 @@ describe('dist/ in a real control plane', () => {
       }
     });
   });
+
+  /**
+   * A second fleet in the same cluster (examples/fleet-data.yaml, synthesized with --also the example
+   * fleet, as the README says): applying it changes nothing of the first fleet's constraints, and its
+   * object exemption survives Gatekeeper's constraint schema and works in the real webhook.
+   */
+  describe('a second fleet in the same cluster', () => {
+    const DATA_FLEET = join(REPO_ROOT, 'examples', 'fleet-data.yaml');
+    const constraintSpecs = (fleetName: string): Record<string, unknown> => {
+      const list = JSON.parse(
+        ok(plane().kubectl(['get', 'constraints', '-o', 'json']), 'get constraints'),
+      ) as {
+        items: Array<{
+          kind: string;
+          metadata: { name: string; labels?: Record<string, string> };
+          spec: unknown;
+        }>;
+      };
+      return Object.fromEntries(
+        list.items
+          .filter((c) => c.metadata.labels?.['agentguard.dev/fleet'] === fleetName)
+          .map((c) => [`${c.kind}/${c.metadata.name}`, c.spec]),
+      );
+    };
+    let before: Record<string, unknown>;
+    let token: string;
+    beforeAll(() => {
+      before = constraintSpecs(fleet.metadata.name);
+      const dataDist = synthFile(DATA_FLEET, [EXAMPLE_FLEET]);
+      for (const ns of ['warehouse', 'warehouse-legacy'])
+        ok(plane().kubectl(['create', 'namespace', ns]), `create namespace ${ns}`);
+      applyDist(plane(), dataDist);
+      // The indexer is in shadow (read-only RBAC); drift grants it scale, as a restored binding would,
+      // so the request reaches admission and the webhook's answer shows what the exemption does.
+      ok(plane().kubectl(['apply', '-f', '-'], { input: DRIFT }), 'drift RBAC');
+      for (const name of ['nightly-backfill', 'nightly-report'])
+        ok(
+          plane().kubectl([
+            'create',
+            'deployment',
+            name,
+            '-n',
+            'warehouse',
+            '--image=registry.k8s.io/pause:3.10',
+          ]),
+          name,
+        );
+      token = plane().token('agents-warehouse', 'warehouse-indexer');
+    }, 240_000);
+
+    it('leaves every constraint of the first fleet as it was, and adds its own beside them', () => {
+      expect(constraintSpecs(fleet.metadata.name)).toEqual(before);
+      const theirs = Object.keys(constraintSpecs('data-platform'));
+      expect(theirs.length).toBeGreaterThanOrEqual(9);
+      expect(theirs.filter((k) => Object.hasOwn(before, k))).toEqual([]);
+    });
+
+    it('Gatekeeper keeps the exemptObjects parameter (the template declares it)', () => {
+      const specs = constraintSpecs('data-platform') as Record<
+        string,
+        { parameters: { exemptObjects?: string[] } }
+      >;
+      const withObjects = Object.entries(specs)
+        .filter(([, spec]) => spec.parameters.exemptObjects !== undefined)
+        .map(([key, spec]) => [key, spec.parameters.exemptObjects]);
+      expect(withObjects).toEqual([
+        [
+          'AgentGuardReplicaLimits/agentguard-data-platform-replica-limits',
+          ['deployments.apps/warehouse/nightly-backfill'],
+        ],
+        [
+          'AgentGuardReplicaLimits/agentguard-data-platform-replica-limits-warn',
+          ['deployments.apps/warehouse/nightly-backfill'],
+        ],
+      ]);
+    });
+
+    it('the exempted Deployment skips AG401 through the webhook; its neighbour does not', () => {
+      // kubectl scale: the scale subresource, which an object exemption covers (AG202, always deny,
+      // would refuse a patch of these unhardened Deployments whatever the exemption says).
+      const scaleUp = (name: string) =>
+        plane().kubectl(['scale', `deployment/${name}`, '-n', 'warehouse', '--replicas=40'], { token });
+      // The indexer is in warn while new: the webhook lets both through and says why in warnings.
+      const policies = (stderr: string) =>
+        [...new Set([...stderr.matchAll(/\[(AG\d{3})\]/g)].map((m) => m[1]))].sort();
+      const neighbour = scaleUp('nightly-report');
+      expect(neighbour.status).toBe(0);
+      expect(policies(neighbour.stderr)).toContain('AG401');
+      const exempted = scaleUp('nightly-backfill');
+      expect(exempted.status).toBe(0);
+      expect(policies(exempted.stderr)).not.toContain('AG401');
+      // Still under the rest of the pack: the unattributed write warns AG301 on both.
+      expect(policies(exempted.stderr)).toContain('AG301');
+      expect(policies(neighbour.stderr)).toContain('AG301');
+    });
+  });
 });
+
+const DRIFT = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: drift-scale-deployments, namespace: warehouse }
+rules:
+  - apiGroups: [apps]
+    resources: [deployments, deployments/scale]
+    verbs: [get, patch, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: drift-scale-deployments, namespace: warehouse }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-scale-deployments }
+subjects:
+  - { kind: ServiceAccount, name: warehouse-indexer, namespace: agents-warehouse }
+`;

@@ -54,10 +54,18 @@ export function synth(fleetYaml?: string): string {
     writeFileSync(fleet, fleetYaml);
     cpSync(join(REPO_ROOT, 'examples', 'fleet.lock.yaml'), join(work, 'fleet.lock.yaml'));
   }
+  return synthFile(fleet, [], work);
+}
+
+/** `agentguard synth --fleet FILE --also OTHER…` into a fresh folder: a fleet file used in place. */
+export function synthFile(
+  fleet: string,
+  also: readonly string[] = [],
+  work = mkdtempSync(join(tmpdir(), 'agentguard-dist-')),
+): string {
   const out = join(work, 'dist');
-  const run = spawnSync(process.execPath, [BIN, 'synth', '--fleet', fleet, '--out', out], {
-    encoding: 'utf8',
-  });
+  const args = ['synth', '--fleet', fleet, '--out', out, ...also.flatMap((f) => ['--also', f])];
+  const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`synth failed:\n${run.stderr}${run.stdout}`);
   return out;
 }

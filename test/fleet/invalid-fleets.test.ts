@@ -109,7 +109,7 @@ const cases: Case[] = [
     [
       [
         'spec.agents[1].targets[0].namespace',
-        '"agents-writer" is the agent\'s own namespace; an agent may not manage its own guardrails (I2)',
+        '"agents-writer" is the agent\'s own namespace; an agent may not manage its own guardrails (I2, see docs/design.md#i2)',
       ],
     ],
   ],
@@ -119,7 +119,7 @@ const cases: Case[] = [
     [
       [
         'spec.agents[1].targets[0].namespace',
-        '"agents-batch" is the namespace of agent "batch"; agents may not act in agent namespaces (I2)',
+        '"agents-batch" is the namespace of agent "batch"; agents may not act in agent namespaces (I2, see docs/design.md#i2)',
       ],
     ],
   ],
@@ -152,7 +152,7 @@ const cases: Case[] = [
     [
       [
         'spec.agents[0].namespace',
-        `"stop-buttons" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`,
+        `"stop-buttons" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2, see docs/design.md#i2), so pick another namespace`,
       ],
     ],
   ],
@@ -162,7 +162,7 @@ const cases: Case[] = [
     [
       [
         'spec.agents[1].targets[0].namespace',
-        `"agentguard-system" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2), so pick another namespace`,
+        `"agentguard-system" is the kill-switch runners' namespace (spec.killSwitch.namespace); an agent must not reach its own stop button (I2, see docs/design.md#i2), so pick another namespace`,
       ],
     ],
   ],
@@ -194,7 +194,10 @@ const cases: Case[] = [
     mutated((f) => (f.spec.agents[1].targets[0].kinds = ['Deploymnt', 'Secret'])),
     [
       ['spec.agents[1].targets[0].kinds[0]', `"Deploymnt" is not one of ${KINDS}`],
-      ['spec.agents[1].targets[0].kinds[1]', '"Secret" is a guardrail kind that no agent may be given (I2)'],
+      [
+        'spec.agents[1].targets[0].kinds[1]',
+        '"Secret" is a guardrail kind that no agent may be given (I2, see docs/design.md#i2)',
+      ],
     ],
   ],
   [
@@ -330,7 +333,7 @@ const cases: Case[] = [
     [
       [
         'spec.agents[1].attribution.initiators',
-        'must list at least one human identity for phase supervised (I3), e.g. "*@example.com"',
+        'must list at least one human identity for phase supervised (I3, see docs/design.md#i3), e.g. "*@example.com"',
       ],
     ],
   ],

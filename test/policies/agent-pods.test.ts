@@ -25,13 +25,16 @@ const cel = new CelPackEvaluator(regoPack);
  * The Rego's messages; every route is also put to AG202's CEL (the K8sNativeValidation block and
  * the ValidatingAdmissionPolicy), which must say the same once its joined messages are split.
  */
-const evaluate = async (review: Record<string, unknown>) => {
-  const rego = messages(await regoPack.evaluate('agent-pods', review, params));
-  expect(celAsRego(messages(await cel.evaluate('agent-pods', review, params)))).toEqual(
+const evaluateWith = async (parameters: unknown, review: Record<string, unknown>) => {
+  const rego = messages(await regoPack.evaluate('agent-pods', review, parameters));
+  expect(celAsRego(messages(await cel.evaluate('agent-pods', review, parameters)))).toEqual(
     [...new Set(rego)].sort(),
   );
   return rego;
 };
+const evaluate = (review: Record<string, unknown>) => evaluateWith(params, review);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
 
 const DIGEST = '@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const GOOD_IMAGE = SHOP_IMAGE;
@@ -451,7 +454,8 @@ describe('AG202 on claims the request creates', () => {
     });
   };
 
-  it('a StatefulSet whose claim names could take over existing claims is denied, each claim named', async () => {
+  // release-bot's replica cap is 6 (limits.maxReplicas in the example fleet).
+  it('a StatefulSet whose claim names could take over existing claims is denied, every claim up to the cap named', async () => {
     const found = await evaluate(
       statefulSet({
         replicas: 2,
@@ -461,17 +465,47 @@ describe('AG202 on claims the request creates', () => {
     );
     expect(found).toEqual([
       expect.stringContaining(
-        'spec.volumeClaimTemplates["data"] makes claims data-web-3, data-web-4, which would take over',
+        'spec.volumeClaimTemplates["data"] makes claims data-web-3, data-web-4, data-web-5, data-web-6, data-web-7, data-web-8, which would take over',
       ),
     ]);
   });
 
-  it('a StatefulSet scaled to zero makes no claim', async () => {
-    expect(
-      await evaluate(
-        statefulSet({ replicas: 0, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] }),
+  it.each([0, 1, 2147483647, 1e300])(
+    'spec.replicas %s changes nothing: the claims up to the cap are checked (scale-up later needs no template), and a huge count costs nothing',
+    async (replicas) => {
+      const started = Date.now();
+      expect(
+        await evaluate(
+          statefulSet({ replicas, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] }),
+        ),
+      ).toEqual([
+        expect.stringContaining(
+          'makes claims data-web-0, data-web-1, data-web-2, data-web-3, data-web-4, data-web-5, which would take over',
+        ),
+      ]);
+      // Not a timing assertion on the machine: two orders of magnitude of slack against the old
+      // O(replicas) loop, which ran for hours on 2147483647.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    },
+  );
+
+  it('claims the fleet lists up to the cap pass; ordinals that cannot be told are denied', async () => {
+    const listed = ['data-web-0', 'data-web-1', 'data-web-2', 'data-web-3', 'data-web-4', 'data-web-5'];
+    const params = structuredClone(exampleParameters()['agent-pods']) as Loose;
+    params.agents[AGENTS.releaseBot].namespaces.shop.persistentVolumeClaims = listed;
+    const templates = { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] };
+    expect(await evaluateWith(params, statefulSet({ replicas: 3, ...templates }))).toEqual([]);
+    expect(await evaluateWith(params, statefulSet({ ordinals: { start: '1' }, ...templates }))).toEqual([
+      expect.stringContaining(
+        'spec.volumeClaimTemplates may not be set: spec.ordinals.start "1" is not a whole number',
       ),
-    ).toEqual([]);
+    ]);
+    delete params.agents[AGENTS.releaseBot].maxReplicas;
+    expect(await evaluateWith(params, statefulSet({ replicas: 1, ...templates }))).toEqual([
+      expect.stringContaining(
+        "spec.volumeClaimTemplates may not be set: the agent's replica cap is missing from the constraint",
+      ),
+    ]);
   });
 
   it('a PersistentVolumeClaim the agent writes may not bind a volume or clone an unlisted claim', async () => {

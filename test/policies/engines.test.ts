@@ -129,6 +129,7 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
       const generated = celSuite.filter((c) => !c.name.startsWith('sample '));
       const run = gatorVerify(
         new Map([[folder, joins ? [...samples, ...generated.slice(0, GATOR_POD_CASES)] : celSuite]]),
+        undefined,
         'cel',
       );
       expect(failures(run).slice(0, 20)).toEqual([]);
@@ -136,7 +137,7 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
     });
 
     it('gator (rego) gives exactly WASM’s messages on every case', () => {
-      const run = gatorVerify(new Map([[folder, suite.cases]]), 'rego');
+      const run = gatorVerify(new Map([[folder, suite.cases]]), undefined, 'rego');
       expect(failures(run).slice(0, 20)).toEqual([]);
       expect(run.status).toBe(0);
     });
@@ -144,7 +145,7 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
 );
 
 describe('the documented intentional differences', () => {
-  it('AG202: CEL lists the claims of a StatefulSet’s first 64 ordinals, the Rego all of them', async () => {
+  it('AG202: StatefulSet claims up to the agent’s cap, whatever spec.replicas says, in both (CEL lists ordinals from a literal 0–99)', async () => {
     const sts = request({
       operation: 'CREATE',
       user: AGENTS.releaseBot,
@@ -162,9 +163,10 @@ describe('the documented intentional differences', () => {
     const claims = (n: number) => Array.from({ length: n }, (_, i) => `data-db-${i}`).join(', ');
     const message = (n: number) =>
       `[AG202] agent release-bot may not write statefulsets.apps shop/db: spec.volumeClaimTemplates["data"] makes claims ${claims(n)}, which would take over existing claims of those names; list them in spec.agents[release-bot].targets[shop].pods.persistentVolumeClaims (allowed: none)`;
-    expect(messages(await regoPack.evaluate('agent-pods', sts, parameters))).toEqual([message(70)]);
+    // release-bot's cap is 6: claims 0–5, not 70 of them.
+    expect(messages(await regoPack.evaluate('agent-pods', sts, parameters))).toEqual([message(6)]);
     const cel = new CelPackEvaluator(regoPack);
-    expect(messages(await cel.evaluate('agent-pods', sts, parameters))).toEqual([message(64)]);
+    expect(messages(await cel.evaluate('agent-pods', sts, parameters))).toEqual([message(6)]);
   });
 
   it('AG701: one rule’s messages come joined, each part the Rego’s', async () => {
@@ -217,9 +219,9 @@ describe('the CEL check can fail', () => {
       ],
     ]);
     const templates = new Map([['kill-switch', changed as unknown as Record<string, unknown>]]);
-    const cel1 = gatorVerify(suite, 'cel', templates);
+    const cel1 = gatorVerify(suite, undefined, 'cel', templates);
     expect(cel1.status).not.toBe(0);
     expect(cel1.stdout + cel1.stderr).toMatch(/AG601\] changed/);
-    expect(gatorVerify(suite, 'rego', templates).status).toBe(0);
+    expect(gatorVerify(suite, undefined, 'rego', templates).status).toBe(0);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { parseAllDocuments, stringify } from 'yaml';
-import { enforcementAction } from '../../lib/enforcement';
+import { enforcementAction, FIXED_POLICIES } from '../../lib/enforcement';
 import { fleetCollisions } from '../../lib/fleet/collisions';
 import type { Fleet, FleetInput } from '../../lib/fleet/schema';
 import { defineFleet, validateFleet } from '../../lib/fleet/validate';
@@ -274,7 +274,7 @@ describe('staged rollout', () => {
   const modes = fc.constantFrom('deny', 'warn', 'dryrun');
   const ids = policyCatalog()
     .map((p) => p.id)
-    .filter((id) => id !== 'AG601');
+    .filter((id) => !Object.hasOwn(FIXED_POLICIES, id));
 
   it('every agent is under exactly one constraint per policy, in its own mode, for any modes', () => {
     fc.assert(
@@ -321,7 +321,7 @@ describe('staged rollout', () => {
                 policy.folder === 'hardened-pods'
                   ? (c.match.namespaces ?? []).includes(agent.namespace)
                   : policy.id === 'AG601'
-                    ? true
+                    ? true // holds only engaged agents; every one of them, whatever its mode
                     : user in ((c.parameters as { agents: object }).agents ?? {}),
               );
               expect(holding).toHaveLength(1);
@@ -343,14 +343,16 @@ describe('staged rollout', () => {
     );
   });
 
-  it('the kill switch is always one deny constraint, even when the fleet runs everything in dryrun', () => {
+  it('the kill switch and the escalation guards are always one deny constraint, even when the fleet runs everything in dryrun', () => {
     const fleet = defineFleet(mutated((f) => (f.spec.enforcement = { action: 'dryrun' })) as FleetInput);
-    const ks = constraintsOf(fleet).filter((c) => c.policy.id === 'AG601');
-    expect(ks.map((c) => [c.name, c.enforcementAction])).toEqual([
+    const fixed = constraintsOf(fleet).filter((c) => Object.hasOwn(FIXED_POLICIES, c.policy.id));
+    expect(fixed.map((c) => [c.name, c.enforcementAction])).toEqual([
+      ['agentguard-test-fleet-no-self-escalation', 'deny'],
+      ['agentguard-test-fleet-agent-pods', 'deny'],
       ['agentguard-test-fleet-kill-switch', 'deny'],
     ]);
     // The other policies hold every agent in dryrun; their deny constraints stay, empty.
-    for (const c of constraintsOf(fleet).filter((x) => x.policy.id !== 'AG601')) {
+    for (const c of constraintsOf(fleet).filter((x) => !Object.hasOwn(FIXED_POLICIES, x.policy.id))) {
       const held =
         c.policy.folder === 'hardened-pods'
           ? c.match.namespaces
@@ -417,10 +419,10 @@ describe('report', () => {
   it('shows each agent’s relaxed modes with until and reason, marks relaxed rows, and lists exemptions', () => {
     const b = defineFleet(teamB());
     const markdown = renderReport(b.metadata.name, fleetReach(b), b.spec.exemptions);
-    expect(markdown).toContain('| AG301 | sandbox | experiments | alice@example.com |');
-    // Every policy but AG601 (the kill switch is always deny), AG501 warned, the rest in dryrun.
+    expect(markdown).toContain('| AG301 | sandbox | — | experiments | alice@example.com |');
+    // Every policy but the always-deny ones (AG201, AG202, AG601), AG501 warned, the rest in dryrun.
     const relaxed = policyCatalog()
-      .filter((p) => p.id !== 'AG601')
+      .filter((p) => !Object.hasOwn(FIXED_POLICIES, p.id))
       .map((p) => `${p.id} ${p.id === 'AG501' ? 'warn' : 'dryrun'} until 2026-08-01`);
     expect(markdown).toContain(`| enforcement (not deny) | ${relaxed.join(', ')} (onboarding) |`);
     expect(markdown).toMatch(/\| AG501 \| Trust phase \| WARN ONLY \(not denied\): /);
@@ -459,7 +461,7 @@ describe('exemptions', () => {
       'the kill switch',
       { policies: ['AG601'], namespaces: ['legacy'] },
       'spec.exemptions[0].policies[0]',
-      '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6)',
+      '"AG601" (kill switch) cannot be exempted: an engaged agent must be denied in every namespace, or it keeps acting where it is exempt (I6, see docs/design.md#i6)',
     ],
     [
       'the runners’ namespace',
@@ -520,7 +522,7 @@ describe('exemptions', () => {
       (f: Loose) =>
         (f.spec.agents[0].enforcement = { policies: { AG601: 'warn' }, until: '2026-08-01', reason: 'x' }),
       'spec.agents[0].enforcement.policies.AG601',
-      '"warn": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6)',
+      '"warn": the kill switch (AG601) is always deny; a stop button that only warns stops nothing (I6, see docs/design.md#i6)',
     ],
     [
       'a per-agent mode without until',

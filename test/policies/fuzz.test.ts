@@ -1,11 +1,14 @@
 /**
  * 10,000 random admission requests per policy through the WASM modules: no evaluation error, every
- * message led by the policy ID, and each policy's invariant holds on every request.
+ * message led by the policy ID, and each policy's invariant holds on every request. Requests carry
+ * delegation tokens of every kind (test/support/delegation.ts, delegationPool), evaluated with the
+ * clock pinned at the pool's anchor, so tokens exactly at exp or at the skew are exactly there.
  */
 import fc from 'fast-check';
 import { policyCatalog } from '../../policies/catalog';
 import type { PackParameters, PodAllowance } from '../../policies/parameters';
-import { admissionRequest } from '../support/arbitraries';
+import { admissionRequests } from '../support/arbitraries';
+import { delegationPool, seconds, type PooledDelegation } from '../support/delegation';
 import { AGENTS, exampleParameters } from '../support/reviews';
 import type { Violation } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
@@ -13,6 +16,17 @@ import { regoPack } from '../../policies/wasm-build';
 const { evaluate } = regoPack;
 
 const RUNS = 10_000;
+/** The pinned clock: the delegation pool's anchor (2027-01-15T08:00:00Z). */
+const ANCHOR = 1_800_000_000;
+const at = () => seconds(ANCHOR);
+/** Pooled delegations by token, for the AG301 invariant. */
+let pool = new Map<string, PooledDelegation>();
+let admissionRequest: ReturnType<typeof admissionRequests>;
+beforeAll(async () => {
+  const delegations = await delegationPool(ANCHOR);
+  pool = new Map(delegations.map((d) => [d.token, d]));
+  admissionRequest = admissionRequests({ delegations: delegations.map((d) => d.token) });
+});
 const agentNames = new Set<string>(Object.values(AGENTS));
 
 interface Req {
@@ -101,13 +115,25 @@ const INVARIANTS: Record<keyof PackParameters, Invariant> = {
       req.namespace === own;
     return !guarded || denied(v);
   },
-  // I3: an agent mutation with no attribution at all is denied.
+  // I3: an agent mutation with no attribution at all is denied; so is a signed-mode agent's mutation
+  // unless every delegation it carries where admission reads one (the annotation only on a request
+  // with a body of its own, userInfo.extra always) is one the pool says can pass, and there is one.
   attribution: (req, v) => {
     if (!isAgent(req) || !mutation(req)) return !denied(v);
     const annotations = ((req.object?.metadata as { annotations?: object } | undefined)?.annotations ??
-      {}) as object;
+      {}) as Record<string, string>;
     const unattributed = Object.keys(annotations).length === 0 && !req.userInfo.extra;
-    return !unattributed || denied(v);
+    if (unattributed) return denied(v);
+    if (agentParams('attribution', req)?.mode !== 'signed') return true;
+    const usable = req.operation !== 'DELETE' && !req.subResource;
+    const tokens = [
+      ...(usable && annotations['agentguard.dev/delegation']
+        ? [annotations['agentguard.dev/delegation']]
+        : []),
+      ...(req.userInfo.extra?.['agentguard.dev/delegation'] ?? []),
+    ];
+    const mayPass = tokens.length > 0 && tokens.every((t) => pool.get(t)?.verdict === 'passes');
+    return mayPass || denied(v);
   },
   // I4: over-cap increases are denied; lowering never is.
   'replica-limits': (req, v) => {
@@ -190,7 +216,7 @@ describe.each(policyCatalog().map((p) => [p.folder, p.id] as const))('fuzz rego/
     let deniedCount = 0;
     await fc.assert(
       fc.asyncProperty(admissionRequest, async (review) => {
-        const violations = await evaluate(folder, review, parameters);
+        const violations = await evaluate(folder, review, parameters, at);
         if (violations.length > 0) deniedCount += 1;
         for (const v of violations) expect(v.msg.startsWith(`[${id}] `)).toBe(true);
         expect(invariant(review as unknown as Req, violations)).toBe(true);
@@ -201,4 +227,22 @@ describe.each(policyCatalog().map((p) => [p.folder, p.id] as const))('fuzz rego/
     expect(deniedCount).toBeGreaterThan(RUNS / 100);
     expect(deniedCount).toBeLessThan(RUNS);
   }, 120_000);
+});
+
+describe('fuzz rego/attribution, signed mode', () => {
+  it('sees every pooled delegation on release-bot requests, and some pass', async () => {
+    const seen = new Set<string>();
+    let allowed = 0;
+    const parameters = params.attribution;
+    for (const review of fc.sample(admissionRequest, { numRuns: RUNS, seed: 20261203 })) {
+      const req = review as unknown as Req;
+      if (req.userInfo.username !== AGENTS.releaseBot || !mutation(req)) continue;
+      const token = (req.object?.metadata as { annotations?: Record<string, string> } | undefined)
+        ?.annotations?.['agentguard.dev/delegation'];
+      if (token) seen.add(pool.get(token)!.name);
+      if ((await evaluate('attribution', review, parameters, at)).length === 0) allowed += 1;
+    }
+    expect([...seen].sort()).toEqual([...pool.values()].map((d) => d.name).sort());
+    expect(allowed).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -2,6 +2,8 @@
  * Random admission requests for fuzzing and the WASM-versus-gator differential test: every field an
  * attacker controls varies (identity, operation, API group, subresource, namespace, replicas,
  * attribution, pod security, the Secrets, ServiceAccounts and images a pod uses), while the request stays a valid AdmissionReview so gator accepts it.
+ * Given a pool of delegation tokens (test/support/delegation.ts, delegationPool), requests also carry
+ * them in the annotation and in userInfo.extra, for signed attribution (AG301).
  */
 import fc from 'fast-check';
 import {
@@ -85,10 +87,18 @@ const initiator = fc.constantFrom(
   'mallory@evil.example',
   '',
 );
-const annotations = fc.record(
-  { 'agentguard.dev/initiator': initiator, 'agentguard.dev/traceparent': traceparent },
-  { requiredKeys: [] },
-);
+const DELEGATION = 'agentguard.dev/delegation';
+
+/** Annotations of one side of a request; with tokens, the delegation annotation among them. */
+const annotationsWith = (delegations: readonly string[]) =>
+  fc.record(
+    {
+      'agentguard.dev/initiator': initiator,
+      'agentguard.dev/traceparent': traceparent,
+      ...(delegations.length > 0 ? { [DELEGATION]: fc.constantFrom(...delegations) } : {}),
+    },
+    { requiredKeys: [] },
+  );
 const labels = fc.option(
   fc.constantFrom<Record<string, string>>(
     { 'agentguard.dev/agent': 'release-bot' },
@@ -213,104 +223,121 @@ const retention = fc.record(
   { requiredKeys: [] },
 );
 
-/** A random, well-formed AdmissionRequest. */
-export const admissionRequest = fc
-  .record({
-    user: fc.constantFrom(...IDENTITIES),
-    operation: fc.constantFrom('CREATE', 'UPDATE', 'UPDATE', 'DELETE'),
-    kind: fc.constantFrom(...ALL_KINDS),
-    namespace: fc.constantFrom(...NAMESPACES),
-    subResource: fc.constantFrom(
-      undefined,
-      undefined,
-      undefined,
-      'scale',
-      'status',
-      'exec',
-      'ephemeralcontainers',
-      'eviction',
-    ),
-    dryRun: fc.boolean(),
-    newReplicas: replicas,
-    oldReplicas: replicas,
-    newAnnotations: annotations,
-    oldAnnotations: annotations,
-    newLabels: labels,
-    oldLabels: labels,
-    pod: podSpec,
-    extra: fc.option(
-      fc.record(
-        {
-          'agentguard.dev/initiator': initiator.map((i) => [i]),
-          'agentguard.dev/traceparent': traceparent.map((t) => [t]),
-        },
-        { requiredKeys: [] },
+export interface RequestOptions {
+  /** Delegation tokens to carry (none: the corpus is exactly that of earlier versions). */
+  readonly delegations?: readonly string[];
+  /** Who sends the requests; default every identity of IDENTITIES. */
+  readonly users?: readonly string[];
+}
+
+/** Random, well-formed AdmissionRequests. */
+export function admissionRequests(options: RequestOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+  const delegations = options.delegations ?? [];
+  const annotations = annotationsWith(delegations);
+  return fc
+    .record({
+      user: fc.constantFrom(...(options.users ?? IDENTITIES)),
+      operation: fc.constantFrom('CREATE', 'UPDATE', 'UPDATE', 'DELETE'),
+      kind: fc.constantFrom(...ALL_KINDS),
+      namespace: fc.constantFrom(...NAMESPACES),
+      subResource: fc.constantFrom(
+        undefined,
+        undefined,
+        undefined,
+        'scale',
+        'status',
+        'exec',
+        'ephemeralcontainers',
+        'eviction',
       ),
-      { nil: undefined },
-    ),
-    newOwners: owners,
-    oldOwners: owners,
-    newFinalizers: finalizers,
-    oldFinalizers: finalizers,
-    terminating: fc.boolean(),
-    newRetention: retention,
-    oldRetention: retention,
-  })
-  .map((r) => {
-    const name = 'target';
-    const isScale = r.subResource === 'scale';
-    const isPod = r.kind.kind === 'Pod';
-    const spec = (replicas: unknown, kept: Record<string, unknown>) =>
-      isPod
-        ? r.pod
-        : r.kind.kind === 'HorizontalPodAutoscaler'
-          ? { maxReplicas: replicas, minReplicas: 1 }
-          : r.kind.kind === 'CronJob'
-            ? { jobTemplate: { spec: { template: { spec: r.pod } } }, ...kept }
-            : { replicas, template: { spec: r.pod }, ...kept };
-    const make = (
-      replicas: unknown,
-      annotations: Record<string, string>,
-      labels: Record<string, string> | undefined,
-      side: 'new' | 'old',
-    ) => {
-      const ownerReferences = side === 'new' ? r.newOwners : r.oldOwners;
-      const finalizerList = side === 'new' ? r.newFinalizers : r.oldFinalizers;
-      const meta = {
-        annotations,
-        ...(labels ? { labels } : {}),
-        ...(ownerReferences ? { ownerReferences } : {}),
-        ...(finalizerList ? { finalizers: finalizerList } : {}),
-        // The API server sets it on both sides of an UPDATE of an object whose deletion is pending.
-        ...(r.terminating && r.operation === 'UPDATE' ? { deletionTimestamp: '2026-05-01T10:00:00Z' } : {}),
+      dryRun: fc.boolean(),
+      newReplicas: replicas,
+      oldReplicas: replicas,
+      newAnnotations: annotations,
+      oldAnnotations: annotations,
+      newLabels: labels,
+      oldLabels: labels,
+      pod: podSpec,
+      extra: fc.option(
+        fc.record(
+          {
+            'agentguard.dev/initiator': initiator.map((i) => [i]),
+            'agentguard.dev/traceparent': traceparent.map((t) => [t]),
+            ...(delegations.length > 0
+              ? { [DELEGATION]: fc.constantFrom(...delegations).map((t) => [t]) }
+              : {}),
+          },
+          { requiredKeys: [] },
+        ),
+        { nil: undefined },
+      ),
+      newOwners: owners,
+      oldOwners: owners,
+      newFinalizers: finalizers,
+      oldFinalizers: finalizers,
+      terminating: fc.boolean(),
+      newRetention: retention,
+      oldRetention: retention,
+    })
+    .map((r) => {
+      const name = 'target';
+      const isScale = r.subResource === 'scale';
+      const isPod = r.kind.kind === 'Pod';
+      const spec = (replicas: unknown, kept: Record<string, unknown>) =>
+        isPod
+          ? r.pod
+          : r.kind.kind === 'HorizontalPodAutoscaler'
+            ? { maxReplicas: replicas, minReplicas: 1 }
+            : r.kind.kind === 'CronJob'
+              ? { jobTemplate: { spec: { template: { spec: r.pod } } }, ...kept }
+              : { replicas, template: { spec: r.pod }, ...kept };
+      const make = (
+        replicas: unknown,
+        annotations: Record<string, string>,
+        labels: Record<string, string> | undefined,
+        side: 'new' | 'old',
+      ) => {
+        const ownerReferences = side === 'new' ? r.newOwners : r.oldOwners;
+        const finalizerList = side === 'new' ? r.newFinalizers : r.oldFinalizers;
+        const meta = {
+          annotations,
+          ...(labels ? { labels } : {}),
+          ...(ownerReferences ? { ownerReferences } : {}),
+          ...(finalizerList ? { finalizers: finalizerList } : {}),
+          // The API server sets it on both sides of an UPDATE of an object whose deletion is pending.
+          ...(r.terminating && r.operation === 'UPDATE' ? { deletionTimestamp: '2026-05-01T10:00:00Z' } : {}),
+        };
+        return isScale
+          ? {
+              apiVersion: 'autoscaling/v1',
+              kind: 'Scale',
+              metadata: { name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+              spec: { replicas },
+            }
+          : body(
+              r.kind,
+              name,
+              r.namespace,
+              meta,
+              spec(replicas, side === 'new' ? r.newRetention : r.oldRetention),
+            );
       };
-      return isScale
-        ? {
-            apiVersion: 'autoscaling/v1',
-            kind: 'Scale',
-            metadata: { name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-            spec: { replicas },
-          }
-        : body(
-            r.kind,
-            name,
-            r.namespace,
-            meta,
-            spec(replicas, side === 'new' ? r.newRetention : r.oldRetention),
-          );
-    };
-    const withOld = r.operation !== 'CREATE';
-    return request({
-      operation: r.operation as 'CREATE' | 'UPDATE' | 'DELETE',
-      user: r.user,
-      kind: r.kind,
-      namespace: r.namespace,
-      name,
-      subResource: r.subResource,
-      subResourceKind: isScale ? SCALE_KIND : undefined,
-      dryRun: r.dryRun,
-      extra: r.extra as Record<string, string[]> | undefined,
-      object: make(r.newReplicas, r.newAnnotations, r.newLabels, 'new'),
-      oldObject: withOld ? make(r.oldReplicas, r.oldAnnotations, r.oldLabels, 'old') : undefined,
+      const withOld = r.operation !== 'CREATE';
+      return request({
+        operation: r.operation as 'CREATE' | 'UPDATE' | 'DELETE',
+        user: r.user,
+        kind: r.kind,
+        namespace: r.namespace,
+        name,
+        subResource: r.subResource,
+        subResourceKind: isScale ? SCALE_KIND : undefined,
+        dryRun: r.dryRun,
+        extra: r.extra as Record<string, string[]> | undefined,
+        object: make(r.newReplicas, r.newAnnotations, r.newLabels, 'new'),
+        oldObject: withOld ? make(r.oldReplicas, r.oldAnnotations, r.oldLabels, 'old') : undefined,
+      });
     });
-  });
+}
+
+/** A random, well-formed AdmissionRequest, without delegations. */
+export const admissionRequest = admissionRequests();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { base64url, decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { mintDelegation, type DelegationClaims, type SigningKey } from '../../lib/delegation';
 import { REPO_ROOT } from '../../tools/toolchain';
-import { AGENTS, TRACEPARENT } from './reviews';
+import { AGENTS, OTHER_TRACEPARENT, TRACEPARENT } from './reviews';
 
 const fixture = (name: string): SigningKey =>
   JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'delegation', name), 'utf8')) as SigningKey;
@@ -132,4 +132,88 @@ export function delegated(metadata: Record<string, unknown>): Record<string, unk
     ...metadata,
     annotations: { ...annotations, 'agentguard.dev/delegation': RELEASE_BOT_TOKENS[trace] },
   };
+}
+
+/** A delegation the generators put on requests (test/support/arbitraries.ts). */
+export interface PooledDelegation {
+  readonly name: string;
+  readonly token: string;
+  /**
+   * `passes`: release-bot's request passes with it when the rest fits (initiator, trace, scope);
+   * `fails`: AG301 denies every release-bot mutation that carries it, whatever else the request says.
+   */
+  readonly verdict: 'passes' | 'fails';
+  /**
+   * No time boundary (exp, iat or nbf less the skew) lies within STABLE_SECONDS after the anchor, so
+   * the verdict at the anchor is the verdict whenever a test evaluates within that window: such
+   * tokens can go to gator, which reads its own clock.
+   */
+  readonly stable: boolean;
+}
+
+/** How long after its anchor a `stable` pooled delegation keeps its verdict. */
+export const STABLE_SECONDS = 240;
+/** The example fleet's settings the pool is built around (spec.attribution). */
+const SKEW = 60;
+const MAX_TTL = 900;
+
+/**
+ * Every kind of delegation AG301 tells apart in signed mode, minted relative to `anchor` (seconds):
+ * valid, expired, not yet valid, exactly at exp and at the skew for iat and nbf (and one second past
+ * each), the maximum lifetime and one second above, wrong audience, actor, issuer, signature, `alg`
+ * none, HS256 keyed with the public JWKS, a key type the issuer does not allow, out of scope, another
+ * trace, a human outside the initiators, no iat/exp, not a JWS.
+ */
+export async function delegationPool(anchor: number): Promise<PooledDelegation[]> {
+  const A = anchor;
+  const entry = (name: string, token: string, verdict: 'passes' | 'fails', stable = true) => ({
+    name,
+    token,
+    verdict,
+    stable,
+  });
+  const claims = decodeJwt(await mint(A));
+  const jwks = Buffer.from(JSON.stringify({ keys: [publicJwk(PORTAL_KEY)] }));
+  return [
+    entry('valid', await mint(A - 30), 'passes'),
+    entry(
+      'valid, scoped to updates of deployments in shop',
+      await mint(A - 30, {
+        scope: { namespaces: ['shop'], resources: ['deployments.apps'], verbs: ['update'] },
+      }),
+      'passes',
+    ),
+    entry(
+      'valid, for the other trace',
+      await mint(A - 30, { traceId: OTHER_TRACEPARENT.split('-')[1] }),
+      'passes',
+    ),
+    entry('valid, for oncall', await mint(A - 30, { subject: 'oncall@shop.example' }), 'passes'),
+    entry('expired 2 minutes ago', await mint(A - 420), 'fails'),
+    entry('exp exactly at the anchor', await mint(A - 300), 'fails'),
+    entry('exp one second after the anchor', await mint(A - 299), 'passes', false),
+    entry('not valid for 9 more minutes', await mint(A + 600), 'fails'),
+    entry('iat and nbf exactly the skew ahead', await mint(A + SKEW), 'passes'),
+    entry('iat and nbf one second beyond the skew', await mint(A + SKEW + 1), 'fails', false),
+    entry('lifetime exactly the maximum', await mint(A - 10, { ttlSeconds: MAX_TTL }), 'passes'),
+    entry('lifetime one second above the maximum', await mint(A - 10, { ttlSeconds: MAX_TTL + 1 }), 'fails'),
+    entry('wrong audience', await mint(A, { audience: 'https://k8s.staging.shop.example' }), 'fails'),
+    entry('wrong actor', await mint(A, { actor: AGENTS.incidentTriage }), 'fails'),
+    entry('bad signature', await mint(A, {}, ATTACKER_KEY), 'fails'),
+    entry('unknown issuer', await mint(A, { issuer: 'https://evil.example' }), 'fails'),
+    entry('alg none', unsigned({ alg: 'none' }, claims), 'fails'),
+    entry(
+      'HS256 keyed with the public JWKS',
+      await new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'HS256', kid: PORTAL_KEY.kid })
+        .sign(new Uint8Array(jwks)),
+      'fails',
+    ),
+    entry('EdDSA under the portal kid', await mint(A, {}, { ...EDDSA_KEY, kid: PORTAL_KEY.kid }), 'fails'),
+    entry('out of scope', await mint(A, { scope: { namespaces: ['nowhere'] } }), 'fails'),
+    entry('trace of no request', await mint(A, { traceId: 'f'.repeat(32) }), 'fails'),
+    entry('human outside the initiators', await mint(A, { subject: 'mallory@evil.example' }), 'fails'),
+    entry('no iat or exp', await signRaw(PORTAL_KEY, { ...claims, iat: undefined, exp: undefined }), 'fails'),
+    entry('not a JWS', 'a.b.c', 'fails'),
+  ];
 }

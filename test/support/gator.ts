@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { constraintName } from '../../policies/policy-pack';
 import { policyByFolder, templateFile } from '../../policies/catalog';
+import type { PolicyConstraints } from '../../policies/policy-pack';
 import { admissionReview, EXAMPLE_FLEET_NAME, exampleConstraints } from './reviews';
 import { runTool, type ToolRun } from './tools';
 
@@ -29,9 +30,16 @@ const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g
  */
 export type GatorEngine = 'rego' | 'cel';
 
+/** The constraints a suite checks against: by default the example fleet's. */
+export interface GatorFleet {
+  readonly name: string;
+  readonly constraints: PolicyConstraints;
+}
+
 /** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
 export function gatorVerify(
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
+  fleet: GatorFleet = { name: EXAMPLE_FLEET_NAME, constraints: exampleConstraints() },
   engine: GatorEngine = 'rego',
   /** Templates to use instead of the generated ones, by folder (to prove a check can fail). */
   templates: ReadonlyMap<string, Record<string, unknown>> = new Map(),
@@ -39,7 +47,7 @@ export function gatorVerify(
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
   try {
     const constraints = new Map(
-      exampleConstraints()
+      fleet.constraints
         .toJson()
         .map((o) => [(o as { metadata: { name: string } }).metadata.name, o] as const),
     );
@@ -53,7 +61,7 @@ export function gatorVerify(
       else copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
       writeFileSync(
         join(dir, folder, 'constraint.yaml'),
-        stringify(constraints.get(constraintName(policy, EXAMPLE_FLEET_NAME))),
+        stringify(constraints.get(constraintName(policy, fleet.name))),
       );
       tests.push({
         name: folder,

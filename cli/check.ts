@@ -19,6 +19,7 @@ interface CheckFlags {
   readonly namespace: string;
   readonly output: 'text' | 'json' | 'sarif' | 'junit';
   readonly at?: string;
+  readonly engine: 'rego' | 'cel';
 }
 
 /**
@@ -118,6 +119,14 @@ export function checkCommand(program: Command): void {
         .choices(['text', 'json', 'sarif', 'junit'])
         .default('text'),
     )
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        "which engine evaluates: rego (the WASM modules) or cel (the templates' K8sNativeValidation CEL, Rego where a policy has none, as Gatekeeper does)",
+      )
+        .choices(['rego', 'cel'])
+        .default('rego'),
+    )
     .option(
       '--at <time>',
       'evaluate as of this time (RFC 3339 such as 2026-01-01T00:01:00Z, or Unix seconds): when delegation tokens expire; default now',
@@ -180,7 +189,13 @@ an --as that is neither an agent nor a username).`,
       // Every bad file is named at once, and nothing is evaluated: a partial verdict would mislead.
       if (problems.length > 0) throw new UsageError(problems.join('\nagentguard: '));
       const clock = flags.at === undefined ? undefined : clockAt(flags.at);
-      const checker = new PackChecker(fleet, new PackEvaluator(committedModules, clock));
+      const wasm = new PackEvaluator(committedModules, clock);
+      let evaluator: import('../policies/cel-eval').PolicyEvaluator = wasm;
+      if (flags.engine === 'cel') {
+        const { CelPackEvaluator } = await import('../policies/cel-eval');
+        evaluator = new CelPackEvaluator(wasm);
+      }
+      const checker = new PackChecker(fleet, evaluator);
       const results: CheckResult[] = [];
       for (const input of inputs) results.push(await checker.check(input));
       const { policyCatalog } = await import('../policies/catalog');

@@ -8,6 +8,7 @@ import type { ReviewInput } from '../lib/admission/input';
 import { App } from 'cdk8s';
 import { appliedConstraints, constraintMatches, type AppliedConstraint } from './match';
 import { PolicyConstraints } from './policy-pack';
+import type { PolicyEvaluator } from './cel-eval';
 import { committedModules, PackEvaluator } from './wasm';
 
 export interface CheckViolation {
@@ -44,10 +45,13 @@ export interface CheckResult {
 export class PackChecker {
   private readonly constraints: readonly AppliedConstraint[];
 
-  /** @param evaluator defaults to the modules committed under policies/wasm/ (no OPA needed). */
+  /**
+   * @param evaluator defaults to the modules committed under policies/wasm/ (no OPA needed); a
+   * CelPackEvaluator answers with the templates' CEL instead, where they have it.
+   */
   constructor(
     fleet: Fleet,
-    private readonly evaluator: PackEvaluator = new PackEvaluator(committedModules),
+    private readonly evaluator: PolicyEvaluator = new PackEvaluator(committedModules),
   ) {
     // The chart synth/app.ts adds to the app, with the same props, so the objects are synth's own.
     this.constraints = appliedConstraints(new PolicyConstraints(new App(), 'policy-constraints', { fleet }));

@@ -4,6 +4,8 @@ import type { Chart } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
 import type { Fleet } from '../lib/fleet/schema';
 import type { StackLocation } from '../lib/vault/backend';
+import { ValidatingAdmissionPolicies } from '../policies/vap';
+import { App } from 'cdk8s';
 import { buildApp } from './app';
 import type { OutputManifest } from './output-objects';
 import { vaultStackJson } from './vault';
@@ -62,13 +64,25 @@ export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): Re
     manifestFile(`${folder}/agent.yaml`, chart.toJson());
     files.set(`${folder}/kustomization.yaml`, kustomization(['agent.yaml']));
   }
-  // Two folders so GitOps can apply the templates (which create the constraint CRDs) first:
-  // Flux with dependsOn, Argo CD with sync waves, or kubectl twice.
-  manifestFile('policy-pack/templates/templates.yaml', templates.toJson());
-  files.set('policy-pack/templates/kustomization.yaml', kustomization(['templates.yaml']));
-  manifestFile('policy-pack/constraints/constraints.yaml', constraints.toJson());
-  files.set('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
-  files.set('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
+  const engine = fleet.spec.engine;
+  const packs: string[] = [];
+  if (engine !== 'vap') {
+    // Two folders so GitOps can apply the templates (which create the constraint CRDs) first:
+    // Flux with dependsOn, Argo CD with sync waves, or kubectl twice.
+    manifestFile('policy-pack/templates/templates.yaml', templates.toJson());
+    files.set('policy-pack/templates/kustomization.yaml', kustomization(['templates.yaml']));
+    manifestFile('policy-pack/constraints/constraints.yaml', constraints.toJson());
+    files.set('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
+    files.set('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
+    packs.push('policy-pack');
+  }
+  if (engine !== 'gatekeeper') {
+    // The API server's own admission: no CRDs to wait for, so one folder.
+    const vap = new ValidatingAdmissionPolicies(new App(), 'vap', { fleet });
+    manifestFile('vap/policies.yaml', vap.toJson());
+    files.set('vap/kustomization.yaml', kustomization(['policies.yaml']));
+    packs.push('vap');
+  }
   // The emergency path: runbook scripts (not cluster objects, so not kustomize resources; written
   // executable) and, when the fleet names a runner image, the in-cluster runners.
   for (const agentSwitch of killSwitch.switches) {
@@ -81,7 +95,7 @@ export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): Re
   }
   files.set(
     'kustomization.yaml',
-    kustomization([...folders, 'policy-pack', ...(runners.length > 0 ? ['kill-switch'] : [])]),
+    kustomization([...folders, ...packs, ...(runners.length > 0 ? ['kill-switch'] : [])]),
   );
   // The last stage for kubectl and Flux, once the constraints are in: the same objects without the
   // policy pack, so no two Flux Kustomizations own one object.

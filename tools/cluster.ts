@@ -161,6 +161,12 @@ export interface StartOptions {
   readonly auditPolicy?: string;
   /** Picks a free loopback port; tests replace it to prove a port taken meanwhile is survived. */
   readonly freePort?: () => Promise<number>;
+  /**
+   * Start Gatekeeper and register its webhook (default). false: etcd and kube-apiserver only, a
+   * cluster without Gatekeeper, where only the API server's own admission (ValidatingAdmissionPolicy,
+   * GA and on by default since Kubernetes 1.30) enforces anything.
+   */
+  readonly gatekeeper?: boolean;
 }
 
 export interface KubectlResult {
@@ -291,7 +297,8 @@ export class ControlPlane {
       );
     }
     const binaries = {} as Record<'etcd' | 'kube-apiserver' | 'gatekeeper-manager' | 'kubectl', string>;
-    for (const name of ['etcd', 'kube-apiserver', 'gatekeeper-manager', 'kubectl'] as const) {
+    const needed = ['etcd', 'kube-apiserver', 'gatekeeper-manager', 'kubectl'] as const;
+    for (const name of needed.filter((n) => options.gatekeeper !== false || n !== 'gatekeeper-manager')) {
       try {
         binaries[name] = toolPath(name as ToolName);
       } catch {
@@ -299,7 +306,7 @@ export class ControlPlane {
       }
     }
     const crds = join(gatekeeperManifestDir(), GATEKEEPER_CRDS_FILE);
-    if (!existsSync(crds)) {
+    if (options.gatekeeper !== false && !existsSync(crds)) {
       throw new ControlPlaneError(`Gatekeeper's CRDs are not installed (${crds}): run \`npm run tools\``);
     }
     if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
@@ -471,6 +478,8 @@ export class ControlPlane {
       });
       writeState();
       log(`kube-apiserver ready on ${server} (${since()})`);
+
+      if (options.gatekeeper === false) return plane;
 
       plane.kubectlOk(['apply', '--server-side', '-f', crds]);
       const gkCerts = join(dir, 'gatekeeper-certs');

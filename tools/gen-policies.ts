@@ -22,6 +22,7 @@ import {
   TEMPLATE_API_VERSION,
   templateFile,
 } from '../policies/catalog';
+import { CEL_ENGINE, loadCelSource, type CelSource } from '../policies/cel';
 import { loadSamples, type Sample } from '../policies/samples';
 import { committedWasmFile } from '../policies/wasm';
 import { buildWasm } from '../policies/wasm-build';
@@ -44,6 +45,8 @@ interface PolicyMetadata {
   readonly kind: string;
   readonly parameters: Record<string, ParameterSchema>;
   readonly rego: string;
+  /** The K8sNativeValidation source, when the policy has a policy.cel.yaml. */
+  readonly cel?: CelSource;
 }
 
 interface InspectOutput {
@@ -104,6 +107,7 @@ function inspect(folder: string, shared: Record<string, ParameterSchema>): Polic
       ...(custom.exemptible === false ? {} : shared),
     },
     rego: readFileSync(join(dir, 'policy.rego'), 'utf8'),
+    cel: loadCelSource(folder, id, need(title, 'title', 'No destructive verbs')),
   };
 }
 
@@ -139,7 +143,13 @@ function template(policy: PolicyMetadata, libs: readonly string[]): Record<strin
       targets: [
         {
           target: 'admission.k8s.gatekeeper.sh',
-          code: [{ engine: 'Rego', source: { version: 'v1', rego: policy.rego, libs: [...libs] } }],
+          // Rego first: the catalog and the WASM build read code[0]. With both engines present
+          // Gatekeeper and gator evaluate K8sNativeValidation (its driver has priority) unless
+          // --enable-k8s-native-validation=false; the differential test holds the two to the same answers.
+          code: [
+            { engine: 'Rego', source: { version: 'v1', rego: policy.rego, libs: [...libs] } },
+            ...(policy.cel ? [{ engine: CEL_ENGINE, source: policy.cel }] : []),
+          ],
         },
       ],
     },
@@ -187,11 +197,13 @@ function docs(policies: readonly PolicyMetadata[]): string {
     '',
     `Gatekeeper ConstraintTemplates (\`${TEMPLATE_API_VERSION}\`, Rego v1 through the \`code\` engine block; Gatekeeper ${MINIMUM_GATEKEEPER_VERSION} or later). Every violation message starts with the policy ID in brackets. The invariants (I1–I8) are explained in [design.md](design.md).`,
     '',
-    '| ID | policy | invariant | constraint kind | folder |',
-    '| --- | --- | --- | --- | --- |',
+    'Policies with **CEL** also carry a `K8sNativeValidation` block from `rego/<folder>/policy.cel.yaml`, with the same messages: Gatekeeper evaluates it when present, and `spec.engine: vap` turns it into ValidatingAdmissionPolicies (see "Choosing an engine" in the [README](../README.md)).',
+    '',
+    '| ID | policy | invariant | constraint kind | engines | folder |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...sorted.map(
       (p) =>
-        `| ${p.id} | ${p.title} | ${invariantLink(p.invariant)} | \`${p.kind}\` | [rego/${p.folder}](../rego/${p.folder}) |`,
+        `| ${p.id} | ${p.title} | ${invariantLink(p.invariant)} | \`${p.kind}\` | ${p.cel ? 'Rego, CEL' : 'Rego'} | [rego/${p.folder}](../rego/${p.folder}) |`,
     ),
   ];
   for (const p of sorted) {

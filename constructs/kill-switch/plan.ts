@@ -207,27 +207,38 @@ export function killPlan(fleet: Fleet, agent: Agent): KillPlan {
       id: 'admission',
       title: 'admission deny (AG601, cluster-wide)',
       actions: [
-        kubectl(
-          'patch',
-          constraint.resource,
-          constraint.name,
-          '--type',
-          'merge',
-          '-p',
-          // A merge patch keyed by username: adds or overwrites this agent's entry, leaves the others.
-          jsonWord({
-            spec: {
-              parameters: {
-                agents: {
-                  [agentUsername(agent)]: {
-                    engagedBy: { json: 'ENGAGED_BY_JSON' },
-                    reason: { json: 'REASON_JSON' },
-                  },
-                },
+        // engine vap: there is no Gatekeeper constraint to patch (AG601 is a ValidatingAdmissionPolicy,
+        // changed only by GitOps); the ServiceAccount deletion below invalidates every token now.
+        ...(fleet.spec.engine === 'vap'
+          ? [
+              {
+                kind: 'note' as const,
+                text: 'engine vap: no Gatekeeper constraint to patch; engage the switch in the fleet so AG601 denies the agent once dist/vap is applied (the ServiceAccount deletion below invalidates its tokens now)',
               },
-            },
-          }),
-        ),
+            ]
+          : [
+              kubectl(
+                'patch',
+                constraint.resource,
+                constraint.name,
+                '--type',
+                'merge',
+                '-p',
+                // A merge patch keyed by username: adds or overwrites this agent's entry, leaves the others.
+                jsonWord({
+                  spec: {
+                    parameters: {
+                      agents: {
+                        [agentUsername(agent)]: {
+                          engagedBy: { json: 'ENGAGED_BY_JSON' },
+                          reason: { json: 'REASON_JSON' },
+                        },
+                      },
+                    },
+                  },
+                }),
+              ),
+            ]),
       ],
     },
     {

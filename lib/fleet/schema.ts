@@ -638,7 +638,17 @@ export const KillSwitchSettingsSchema = z
   })
   .describe("The kill switch's emergency path (I6): runbook scripts and in-cluster runners.");
 
+/** Which admission engine enforces the pack: Gatekeeper's webhook, the API server's own VAP, or both. */
+export const ENGINES = ['gatekeeper', 'vap', 'both'] as const;
+export type Engine = (typeof ENGINES)[number];
+
 export const FleetSpecSchema = z.strictObject({
+  engine: z
+    .enum(ENGINES)
+    .default('gatekeeper')
+    .describe(
+      'What enforces the policy pack. gatekeeper (default): ConstraintTemplates and constraints in dist/policy-pack/, every policy. vap: ValidatingAdmissionPolicies and bindings in dist/vap/, enforced by the API server itself without Gatekeeper, for the policies CEL expresses (all but AG102 and AG301, which are then not enforced). both: the two together.',
+    ),
   imagePolicy: ImagePolicySchema.prefault({}),
   vault: VaultSettingsSchema.prefault({}),
   killSwitch: KillSwitchSettingsSchema.prefault({}),

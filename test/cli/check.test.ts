@@ -11,6 +11,7 @@ import { createRequest, userInfoFor } from '../../lib/admission/request';
 import { guessResource, resourceFor } from '../../lib/admission/resources';
 import { loadFleetFile } from '../../lib/fleet/load';
 import { policyByFolder, policyFolders } from '../../policies/catalog';
+import { celAsRego } from '../../policies/cel';
 import { PackChecker } from '../../policies/check';
 import { committedModules, PackEvaluator } from '../../policies/wasm';
 import { delegated, SAMPLE_NOW, seconds } from '../support/delegation';
@@ -68,6 +69,60 @@ describe('check reproduces every policy sample (rego/*/samples/expected.yaml)', 
       const own = lines[i].violations.filter((v: { policy: string }) => v.policy === id);
       expect(own.map((v: { message: string }) => v.message)).toEqual([...sample.expected].sort());
     }
+  });
+});
+
+describe("check --engine cel: the templates' CEL where they have it, Rego elsewhere", () => {
+  it('gives the same JSON lines as --engine rego for every sample (AG701’s joined messages split)', () => {
+    const files = samples.map((s) => relative(REPO_ROOT, s.absolutePath));
+    const run = (engine: string) =>
+      agentguard([
+        'check',
+        '--fleet',
+        'examples/fleet.yaml',
+        '--output',
+        'json',
+        '--at',
+        String(SAMPLE_NOW),
+        '--engine',
+        engine,
+        ...files,
+      ]);
+    const rego = run('rego');
+    const cel = run('cel');
+    expect(cel.stderr).toBe('');
+    expect(cel.status).toBe(1);
+    type Line = { allowed: boolean; violations: { policy: string; message: string }[] };
+    const lines = (text: string): Line[] =>
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Line);
+    const asRego = (line: Line) => ({
+      allowed: line.allowed,
+      violations: [
+        ...new Set(line.violations.flatMap((v) => celAsRego([v.message]).map((m) => `${v.policy} ${m}`))),
+      ].sort(),
+    });
+    const celLines = lines(cel.stdout);
+    expect(celLines).toHaveLength(samples.length);
+    expect(celLines.map(asRego)).toEqual(lines(rego.stdout).map(asRego));
+    // The CEL really answered: AG701's sample comes back joined.
+    expect(cel.stdout).toMatch(/; \[AG701\] /);
+    expect(rego.stdout).not.toMatch(/; \[AG701\] /);
+  });
+
+  it('refuses an engine it does not have (exit 2)', () => {
+    const run = agentguard([
+      'check',
+      '--fleet',
+      'examples/fleet.yaml',
+      '--engine',
+      'kyverno',
+      samples[0].absolutePath,
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--engine.*kyverno.*Allowed choices are rego, cel/s);
   });
 });
 

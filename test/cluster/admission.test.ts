@@ -393,6 +393,25 @@ describe('admission through the real webhook, as the agents', () => {
     ).toEqual(['AG102']);
   });
 
+  it('Gatekeeper generated no ValidatingAdmissionPolicy of its own from the CEL templates (generateVAP: false)', () => {
+    const cel = ok(
+      plane().kubectl([
+        'get',
+        'constrainttemplates',
+        '-o',
+        'jsonpath={.items[*].spec.targets[0].code[*].engine}',
+      ]),
+      'get constrainttemplates',
+    );
+    expect(cel).toMatch(/K8sNativeValidation/);
+    expect(ok(plane().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']), 'get vap').trim()).toBe(
+      '',
+    );
+    expect(
+      ok(plane().kubectl(['get', 'validatingadmissionpolicybindings', '-o', 'name']), 'get vapb').trim(),
+    ).toBe('');
+  });
+
   it("the API server's audit log, with agentguard's audit policy, records every agent request in full, allowed or denied", async () => {
     interface AuditEvent {
       level: string;

@@ -16,7 +16,9 @@ import { BIN, EXAMPLE_FLEET } from '../support/cli';
 export const STARTUP_TIMEOUT_MS = 240_000;
 
 /** Starts a control plane before the file's tests and stops it after them, whatever happens. */
-export function useControlPlane(options: { auditPolicy?: () => string } = {}): () => ControlPlane {
+export function useControlPlane(
+  options: { auditPolicy?: () => string; gatekeeper?: boolean } = {},
+): () => ControlPlane {
   let plane: ControlPlane | undefined;
   let dir: string | undefined;
   beforeAll(async () => {
@@ -24,6 +26,7 @@ export function useControlPlane(options: { auditPolicy?: () => string } = {}): (
     const started = Date.now();
     plane = await ControlPlane.start({
       auditPolicy: options.auditPolicy?.(),
+      gatekeeper: options.gatekeeper,
       dir: join(dir, 'plane'),
       tiedToProcess: true,
       timeoutMs: STARTUP_TIMEOUT_MS - 10_000,

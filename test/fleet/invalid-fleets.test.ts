@@ -27,6 +27,11 @@ const cases: Case[] = [
   ['missing metadata', mutated((f) => delete f.metadata), [['metadata', 'is required (a mapping)']]],
   ['no agents', mutated((f) => (f.spec.agents = [])), [['spec.agents', 'must list at least 1 item']]],
   [
+    'unknown admission engine',
+    mutated((f) => (f.spec.engine = 'kyverno')),
+    [['spec.engine', '"kyverno" is not one of gatekeeper, vap, both']],
+  ],
+  [
     'misspelled phase',
     mutated((f) => (f.spec.agents[2].phase = 'autonmous')),
     [['spec.agents[2].phase', `"autonmous" is not one of ${PHASES}`]],

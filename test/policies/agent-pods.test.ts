@@ -4,6 +4,8 @@
  * choosing), on every kind that carries a pod, by CREATE and by UPDATE. Each route must be denied
  * with a message naming the field; the hardened pod that uses only what the fleet names must pass.
  */
+import { celAsRego } from '../../policies/cel';
+import { CelPackEvaluator } from '../../policies/cel-eval';
 import { regoPack } from '../../policies/wasm-build';
 import { messages } from '../../policies/wasm';
 import {
@@ -18,8 +20,18 @@ import {
 } from '../support/reviews';
 
 const params = exampleParameters()['agent-pods'];
-const evaluateWith = async (parameters: unknown, review: Record<string, unknown>) =>
-  messages(await regoPack.evaluate('agent-pods', review, parameters));
+const cel = new CelPackEvaluator(regoPack);
+/**
+ * The Rego's messages; every route is also put to AG202's CEL (the K8sNativeValidation block and
+ * the ValidatingAdmissionPolicy), which must say the same once its joined messages are split.
+ */
+const evaluateWith = async (parameters: unknown, review: Record<string, unknown>) => {
+  const rego = messages(await regoPack.evaluate('agent-pods', review, parameters));
+  expect(celAsRego(messages(await cel.evaluate('agent-pods', review, parameters)))).toEqual(
+    [...new Set(rego)].sort(),
+  );
+  return rego;
+};
 const evaluate = (review: Record<string, unknown>) => evaluateWith(params, review);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;

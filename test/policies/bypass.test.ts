@@ -20,9 +20,27 @@ import {
   scale,
   type KindRef,
 } from '../support/reviews';
+import { celAsRego } from '../../policies/cel';
+import { CelPackEvaluator } from '../../policies/cel-eval';
+import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
 
-const { evaluate } = regoPack;
+const cel = new CelPackEvaluator(regoPack);
+/**
+ * The Rego's violations; every trick is also put to the policy's CEL where it has some (the
+ * K8sNativeValidation block, the ValidatingAdmissionPolicy), which must give the same messages.
+ */
+const evaluate: typeof regoPack.evaluate = async (folder, review, parameters, clock) => {
+  const violations = await regoPack.evaluate(folder, review, parameters, clock);
+  if (CelPackEvaluator.hasCel(folder)) {
+    const fromCel = celAsRego(messages(await cel.evaluate(folder, review, parameters)));
+    expect({ folder, messages: fromCel }).toEqual({
+      folder,
+      messages: [...new Set(messages(violations))].sort(),
+    });
+  }
+  return violations;
+};
 
 type Folder = keyof PackParameters;
 type Row = [trick: string, folder: Folder, review: Record<string, unknown>, denied: boolean];

@@ -25,6 +25,16 @@ export interface GatorCase {
 /** Regex matching exactly one literal message, as gator's `message` assertion takes a regex. */
 const literal = (text: string): string => `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 
+/**
+ * Which of a template's engines gator evaluates. With a K8sNativeValidation block present, gator (like
+ * Gatekeeper) runs CEL, whose driver has priority; `rego` turns that driver off, so the same template
+ * is evaluated by its Rego. A template without CEL is evaluated by Rego either way.
+ */
+export type GatorEngine = 'rego' | 'cel';
+
+const engineFlag = (engine: GatorEngine): string =>
+  `--enable-k8s-native-validation=${engine === 'cel' ? 'true' : 'false'}`;
+
 /** The constraints a suite checks against: by default the example fleet's. */
 export interface GatorFleet {
   readonly name: string;
@@ -37,11 +47,14 @@ const EXAMPLE: () => GatorFleet = () => ({ name: EXAMPLE_FLEET_NAME, constraints
 export function gatorVerify(
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
   fleet: GatorFleet = EXAMPLE(),
+  engine: GatorEngine = 'rego',
+  /** Templates to use instead of the generated ones, by folder (to prove a check can fail). */
+  templates: ReadonlyMap<string, Record<string, unknown>> = new Map(),
 ): ToolRun {
   const dir = mkdtempSync(join(tmpdir(), 'agentguard-gator-'));
   try {
-    writeSuite(dir, casesByFolder, fleet);
-    return runTool('gator', ['verify', dir]);
+    writeSuite(dir, casesByFolder, fleet, templates);
+    return runTool('gator', ['verify', engineFlag(engine), dir]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -57,6 +70,7 @@ export async function gatorVerifySharded(
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
   shards: number,
   fleet: GatorFleet = EXAMPLE(),
+  engine: GatorEngine = 'rego',
 ): Promise<ToolRun> {
   const parts = Array.from({ length: shards }, () => new Map<string, GatorCase[]>());
   let next = 0;
@@ -69,8 +83,8 @@ export async function gatorVerifySharded(
   try {
     const runs = await Promise.all(
       dirs.map((dir, i) => {
-        writeSuite(dir, parts[i], fleet);
-        return runGator(dir);
+        writeSuite(dir, parts[i], fleet, new Map());
+        return runGator(dir, engine);
       }),
     );
     return {
@@ -83,9 +97,11 @@ export async function gatorVerifySharded(
   }
 }
 
-function runGator(dir: string): Promise<ToolRun> {
+function runGator(dir: string, engine: GatorEngine): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(toolPath('gator'), ['verify', dir], { env: { ...process.env, ...QUIET_ENV } });
+    const child = spawn(toolPath('gator'), ['verify', engineFlag(engine), dir], {
+      env: { ...process.env, ...QUIET_ENV },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -100,6 +116,7 @@ function writeSuite(
   dir: string,
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
   fleet: GatorFleet,
+  templates: ReadonlyMap<string, Record<string, unknown>>,
 ): void {
   const constraints = new Map(
     fleet.constraints.toJson().map((o) => [(o as { metadata: { name: string } }).metadata.name, o] as const),
@@ -109,7 +126,9 @@ function writeSuite(
     const policy = policyByFolder(folder);
     mkdirSync(join(dir, folder, 'cases'), { recursive: true });
     // gator resolves every path inside the suite folder, so the generated template is copied in.
-    copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
+    const own = templates.get(folder);
+    if (own) writeFileSync(join(dir, folder, 'template.yaml'), stringify(own, { lineWidth: 0 }));
+    else copyFileSync(templateFile(folder), join(dir, folder, 'template.yaml'));
     writeFileSync(
       join(dir, folder, 'constraint.yaml'),
       stringify(constraints.get(constraintName(policy, fleet.name))),

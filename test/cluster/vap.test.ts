@@ -1,0 +1,354 @@
+/**
+ * The pack as ValidatingAdmissionPolicies (`spec.engine: vap`) on a real kube-apiserver with no
+ * Gatekeeper at all: the API server enforces them itself. The requests are the webhook suite's
+ * (admission.test.ts), sent with the agents' own ServiceAccount tokens, and get the same verdicts for
+ * every policy CEL expresses (AG101, AG201, AG202, AG401, AG501, AG601, AG701). The API server reports the first
+ * policy that denies, so a request two policies deny names one of them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadFleetFile } from '../../lib';
+import type { KubectlResult } from '../../tools/cluster';
+import { EXAMPLE_FLEET } from '../support/cli';
+import { hardenedPodSpec } from '../support/reviews';
+import { objectsIn, ok, synth, useControlPlane } from './harness';
+
+const fleetYaml = readFileSync(EXAMPLE_FLEET, 'utf8').replace(/^spec:\n/m, 'spec:\n  engine: vap\n');
+const dist = synth(fleetYaml);
+const plane = useControlPlane({ gatekeeper: false });
+const fleet = loadFleetFile(EXAMPLE_FLEET);
+const agent = (name: string) => {
+  const found = fleet.spec.agents.find((a) => a.name === name);
+  if (!found) throw new Error(`no agent ${name} in the example fleet`);
+  return found;
+};
+const tokens: Record<string, string> = {};
+
+/** The AG policy IDs in a refusal by a ValidatingAdmissionPolicy; [] when the request went through. */
+function policyIds(run: KubectlResult): string[] {
+  if (run.status === 0) return [];
+  const ids = [...new Set([...run.stderr.matchAll(/\[(AG\d{3})\]/g)].map((m) => m[1]))].sort();
+  if (ids.length === 0)
+    throw new Error(`refused, but not by the policy pack (exit ${run.status}):\n${run.stderr}`);
+  expect(run.stderr).toMatch(/ValidatingAdmissionPolicy 'agentguard-shop-platform-[a-z-]+' with binding/);
+  expect(run.stderr).not.toMatch(/admission webhook/);
+  return ids;
+}
+/** Denied by exactly one of `oneOf` (the API server names the first policy that denies). */
+const deniedByOneOf = (run: KubectlResult, oneOf: string[]) => {
+  const ids = policyIds(run);
+  expect(ids).toHaveLength(1);
+  expect(oneOf).toContain(ids[0]);
+};
+
+const as = (name: string, args: string[], input?: string) =>
+  plane().kubectl(args, { token: tokens[name], input });
+const mergePatch = (name: string, object: string, namespace: string, body: string) =>
+  as(name, ['patch', object, '-n', namespace, '--type=merge', '-p', body]);
+const patch = (spec?: object, data?: object) =>
+  JSON.stringify({
+    metadata: { labels: { touched: 'yes' } },
+    ...(spec ? { spec } : {}),
+    ...(data ? { data } : {}),
+  });
+
+beforeAll(async () => {
+  // No Gatekeeper: no CRDs for constraints, and synth wrote none.
+  expect(plane().kubectl(['get', 'crd', 'constrainttemplates.templates.gatekeeper.sh']).status).not.toBe(0);
+  for (const ns of ['batch', 'payments', 'shop']) ok(plane().kubectl(['create', 'namespace', ns]), ns);
+  ok(plane().kubectl(['apply', '-k', dist]), 'kubectl apply -k dist');
+  ok(plane().kubectl(['apply', '-f', '-'], { input: FIXTURES }), 'fixtures');
+  for (const a of fleet.spec.agents) tokens[a.name] = plane().token(a.namespace, a.name);
+  // The API server picks policies and bindings up from its informers: wait until one denies.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const probe = mergePatch('capacity-report', 'configmap/web-config', 'shop', patch(undefined, { p: 'q' }));
+    if (probe.status !== 0 && /ValidatingAdmissionPolicy/.test(probe.stderr)) break;
+    if (Date.now() > deadline) throw new Error(`the policies never took effect:\n${probe.stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}, 240_000);
+
+describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () => {
+  it('synth wrote a policy and a binding per CEL policy and action, and no Gatekeeper objects', () => {
+    const objects = objectsIn(join(dist, 'vap', 'policies.yaml'));
+    const kinds = objects.map((o) => o.kind);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(7);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(7);
+    expect(readFileSync(join(dist, 'kustomization.yaml'), 'utf8')).not.toMatch(/policy-pack/);
+    const listed = ok(plane().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']), 'get');
+    expect(listed.trim().split('\n')).toHaveLength(7);
+  });
+
+  it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', () => {
+    const cap = agent('release-bot').limits.maxReplicas;
+    expect(
+      policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch({ replicas: cap + 3 }))),
+    ).toEqual(['AG401']);
+    expect(
+      policyIds(mergePatch('release-bot', 'deployment/web', 'shop', patch({ replicas: cap - 1 }))),
+    ).toEqual([]);
+    const scale = (n: number) =>
+      as('release-bot', ['scale', 'deployment', 'web', '-n', 'shop', `--replicas=${n}`]);
+    const over = scale(cap + 4);
+    expect(policyIds(over)).toEqual(['AG401']);
+    // The same message as Gatekeeper's, word for word.
+    expect(over.stderr).toContain(
+      `[AG401] agent release-bot may not set spec.replicas of deployments.apps/scale shop/web to ${cap + 4}: its cap is ${cap} (limits.maxReplicas in the fleet); scaling down is always allowed`,
+    );
+    expect(policyIds(scale(cap))).toEqual([]);
+    expect(
+      ok(
+        plane().kubectl(['get', 'deployment', 'web', '-n', 'shop', '-o', 'jsonpath={.spec.replicas}']),
+        'get',
+      ),
+    ).toBe(String(cap));
+    expect(policyIds(scale(0))).toEqual([]);
+  });
+
+  it('AG501 trust phase: the advisory agent may send a server-side dry-run (request.dryRun), and not the same change for real', () => {
+    const args = [
+      'patch',
+      'configmap',
+      'web-config',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      patch(undefined, { mode: 'degraded' }),
+    ];
+    expect(policyIds(as('incident-triage', [...args, '--dry-run=server']))).toEqual([]);
+    expect(policyIds(as('incident-triage', args))).toEqual(['AG501']);
+    expect(
+      ok(
+        plane().kubectl(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'jsonpath={.data.mode}']),
+        'get',
+      ),
+    ).toBe('normal');
+  });
+
+  it('AG101 destructive verbs: DELETE is matched; the autonomous agent deletes a Job it may delete, a delete the fleet does not allow is denied', () => {
+    expect(
+      policyIds(as('batch-scaler', ['delete', 'job', 'nightly-report', '-n', 'batch', '--wait=false'])),
+    ).toEqual([]);
+    expect(plane().kubectl(['get', 'job', 'nightly-report', '-n', 'batch']).stderr).toMatch(/NotFound/);
+    // Drift grants release-bot delete on ConfigMaps in shop; the fleet does not (AG101 and AG501 both deny).
+    const run = as('release-bot', ['delete', 'configmap', 'web-config', '-n', 'shop', '--wait=false']);
+    deniedByOneOf(run, ['AG101', 'AG501']);
+    // On DELETE the object is null and the old object is what is deleted: the message names it.
+    expect(run.stderr).toMatch(/configmaps shop\/web-config/);
+    expect(
+      ok(plane().kubectl(['get', 'configmap', 'web-config', '-n', 'shop', '-o', 'name']), 'get').trim(),
+    ).toBe('configmap/web-config');
+  });
+
+  it('AG201 no self-escalation: an ephemeral debug container (pods/ephemeralcontainers) is denied; an allowlisted change is allowed', () => {
+    const debug = as('release-bot', [
+      'debug',
+      'debug-target',
+      '-n',
+      'shop',
+      '--image=busybox@sha256:' + 'a'.repeat(64),
+      '--attach=false',
+      '--',
+      'true',
+    ]);
+    deniedByOneOf(debug, ['AG201', 'AG501']);
+    expect(
+      policyIds(
+        mergePatch('release-bot', 'configmap/web-config', 'shop', patch(undefined, { mode: 'canary' })),
+      ),
+    ).toEqual([]);
+    expect(
+      policyIds(
+        mergePatch('release-bot', 'configmap/agentguard-guardrail', 'shop', patch(undefined, { x: 'y' })),
+      ),
+    ).toEqual(['AG201']);
+  });
+
+  it('AG601 kill switch: the engaged agent is refused every write; an armed agent is not', () => {
+    const run = as('capacity-report', ['annotate', 'deployment', 'web', '-n', 'shop', 'x=y']);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/forbidden: User "system:serviceaccount:agents-reports:capacity-report"/);
+    const drift = mergePatch('capacity-report', 'configmap/web-config', 'shop', patch(undefined, { x: 'y' }));
+    deniedByOneOf(drift, ['AG501', 'AG601']);
+    expect(
+      policyIds(mergePatch('release-bot', 'configmap/web-config', 'shop', patch(undefined, { y: 'z' }))),
+    ).toEqual([]);
+  });
+
+  it('AG701 hardened pods: a hardened pod in an agent namespace is allowed, one that meets PSS restricted but not I7 is denied', () => {
+    expect(
+      policyIds(plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: HARDENED_POD })),
+    ).toEqual([]);
+    const run = plane().kubectl(['apply', '--dry-run=server', '-f', '-'], { input: UNHARDENED_POD });
+    expect(policyIds(run)).toEqual(['AG701']);
+    // The first validation that fails answers (the API server stops there); its text is the Rego's.
+    expect(run.stderr).toContain(
+      '[AG701] pods agents-release/probe is not hardened: spec.containers["agent"] must set securityContext.readOnlyRootFilesystem: true (mount an emptyDir for scratch space)',
+    );
+  });
+
+  it('AG202 pods an agent writes: the workload escalation is denied, a hardened release is allowed', () => {
+    const deployment = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec },
+        },
+      });
+    const sneaky = {
+      ...hardenedPodSpec('attacker.example/x:latest'),
+      serviceAccountName: 'shop-admin',
+      volumes: [{ name: 'db', secret: { secretName: 'payments-db' } }],
+    };
+    const run = as('release-bot', ['create', '-f', '-'], deployment('sneaky', sneaky));
+    expect(policyIds(run)).toEqual(['AG202']);
+    expect(run.stderr).toMatch(/\[AG202\] agent release-bot may not write deployments\.apps shop\/sneaky: /);
+    expect(
+      policyIds(as('release-bot', ['create', '-f', '-'], deployment('release', hardenedPodSpec(SHOP_IMAGE)))),
+    ).toEqual([]);
+  });
+
+  it('a large pod stays within CEL’s cost budget: 30 hardened containers are allowed, one bad one is named', () => {
+    const containers = (bad: boolean) =>
+      Array.from({ length: 30 }, (_, i) => ({
+        ...(hardenedPodSpec(SHOP_IMAGE).containers[0] as object),
+        name: `c${i}`,
+        ...(bad && i === 29 ? { image: 'busybox:latest' } : {}),
+      }));
+    const deployment = (name: string, bad: boolean) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { ...hardenedPodSpec(SHOP_IMAGE), containers: containers(bad) },
+          },
+        },
+      });
+    expect(
+      policyIds(as('release-bot', ['create', '--dry-run=server', '-f', '-'], deployment('wide', false))),
+    ).toEqual([]);
+    const run = as('release-bot', ['create', '--dry-run=server', '-f', '-'], deployment('wide', true));
+    expect(policyIds(run)).toEqual(['AG202']);
+    expect(run.stderr).toContain('spec.template.spec.containers["c29"] image "busybox:latest"');
+  });
+
+  it('people and controllers are not agents: the admin is never refused', () => {
+    expect(policyIds(plane().kubectl(['scale', 'deployment', 'web', '-n', 'shop', '--replicas=9']))).toEqual(
+      [],
+    );
+    expect(policyIds(plane().kubectl(['delete', 'configmap', 'agentguard-guardrail', '-n', 'shop']))).toEqual(
+      [],
+    );
+  });
+});
+
+const SHOP_IMAGE = `registry.shop.example/shop/web@sha256:${'d'.repeat(64)}`;
+const IMAGE =
+  'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+
+/** As in admission.test.ts: hardened, and one that passes PSS restricted but not I7. */
+const HARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: ${IMAGE}
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+      resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 500m, memory: 512Mi } }
+`;
+const UNHARDENED_POD = `
+apiVersion: v1
+kind: Pod
+metadata: { name: probe, namespace: agents-release }
+spec:
+  serviceAccountName: release-bot
+  automountServiceAccountToken: false
+  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
+  containers:
+    - name: agent
+      image: busybox:latest
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+`;
+
+/** What the tests act on, created by the admin, and the RBAC drift (as in admission.test.ts). */
+const FIXTURES = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: default, namespace: shop }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: shop }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: web-config, namespace: shop }
+data: { mode: normal }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: agentguard-guardrail, namespace: shop, labels: { app.kubernetes.io/managed-by: agentguard } }
+data: { x: x }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: debug-target, namespace: shop }
+spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: { name: nightly-report, namespace: batch }
+spec:
+  template:
+    spec: { restartPolicy: Never, containers: [{ name: r, image: 'registry.shop.example/batch/report@sha256:${'e'.repeat(64)}' }] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: drift, namespace: shop }
+rules:
+  - { apiGroups: [''], resources: [configmaps], verbs: [get, delete, patch, update] }
+  - { apiGroups: [''], resources: [pods], verbs: [get] }
+  - { apiGroups: [''], resources: [pods/ephemeralcontainers], verbs: [get, patch, update] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: drift, namespace: shop }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift }
+subjects:
+  - { kind: ServiceAccount, name: release-bot, namespace: agents-release }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: drift-writes, namespace: shop }
+rules:
+  - { apiGroups: [''], resources: [configmaps], verbs: [get, patch] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: drift-writes, namespace: shop }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-writes }
+subjects:
+  - { kind: ServiceAccount, name: capacity-report, namespace: agents-reports }
+`;

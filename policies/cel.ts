@@ -39,7 +39,6 @@ export interface CelSource {
 export const CEL_UNSUPPORTED: Readonly<Record<string, string>> = {
   attribution:
     'AG301 verifies signed delegation tokens (io.jwt.verify_*, JWKS) and matches initiator globs that must not cross "@" (glob.match with delimiters); Kubernetes CEL has neither JWT verification nor glob matching',
-  'agent-exposure': 'AG203 (Service and Ingress exposure) came after the CEL engine; not yet translated',
   'deletion-by-proxy':
     'AG102 compares owner references, finalizers and retention fields between object and oldObject across many kinds; not yet translated',
 };
@@ -54,6 +53,8 @@ export const CEL_JOINS_MESSAGES: Readonly<Record<string, string>> = {
   'hardened-pods':
     'one message per rule, its per-container (or per-volume, per-field) messages joined with "; "',
   'agent-pods': 'as AG701: one message per rule, its messages joined with "; "',
+  'agent-exposure':
+    'one message per rule; its per-range, per-annotation and per-TLS-Secret messages joined with "; "',
 };
 
 /** CEL messages as the Rego's: joined ones split at "; [AGxxx] ", duplicates removed, sorted. */

@@ -2,7 +2,7 @@
  * The pack as ValidatingAdmissionPolicies (`spec.engine: vap`) on a real kube-apiserver with no
  * Gatekeeper at all: the API server enforces them itself. The requests are the webhook suite's
  * (admission.test.ts), sent with the agents' own ServiceAccount tokens, and get the same verdicts for
- * every policy CEL expresses (AG101, AG201, AG202, AG401, AG501, AG601, AG701). The API server reports the first
+ * every policy CEL expresses (AG101, AG201, AG202, AG203, AG401, AG501, AG601, AG701). The API server reports the first
  * policy that denies, so a request two policies deny names one of them.
  */
 import { readFileSync } from 'node:fs';
@@ -73,11 +73,11 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
   it('synth wrote a policy and a binding per CEL policy and action, and no Gatekeeper objects', () => {
     const objects = objectsIn(join(dist, 'vap', 'policies.yaml'));
     const kinds = objects.map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(7);
-    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(7);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicy')).toHaveLength(8);
+    expect(kinds.filter((k) => k === 'ValidatingAdmissionPolicyBinding')).toHaveLength(8);
     expect(readFileSync(join(dist, 'kustomization.yaml'), 'utf8')).not.toMatch(/policy-pack/);
     const listed = ok(plane().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']), 'get');
-    expect(listed.trim().split('\n')).toHaveLength(7);
+    expect(listed.trim().split('\n')).toHaveLength(8);
   });
 
   it('AG401 replica caps: patch and `kubectl scale` (the Scale subresource) above the cap are denied, within it allowed', () => {
@@ -211,6 +211,43 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
     expect(run.stderr).toMatch(/\[AG202\] agent release-bot may not write deployments\.apps shop\/sneaky: /);
     expect(
       policyIds(as('release-bot', ['create', '-f', '-'], deployment('release', hardenedPodSpec(SHOP_IMAGE)))),
+    ).toEqual([]);
+  });
+
+  it('AG203 network exposure: external IPs (CVE-2020-8554) and an open LoadBalancer are denied, naming each field; a ClusterIP Service is allowed', () => {
+    const service = (name: string, spec: Record<string, unknown>) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: 'shop' },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }], ...spec },
+      });
+    const prefix = (name: string) => `[AG203] agent release-bot may not write services shop/${name}: `;
+    const mitm = as('release-bot', ['create', '-f', '-'], service('dns', { externalIPs: ['8.8.8.8'] }));
+    expect(policyIds(mitm)).toEqual(['AG203']);
+    expect(mitm.stderr).toContain(
+      `${prefix('dns')}spec.externalIPs ["8.8.8.8"] may not be set: a Service with external IPs takes over traffic to those addresses from every pod and node of the cluster (CVE-2020-8554); no fleet field allows it`,
+    );
+    // The API server names the first validation that fails: here the type, before the ranges.
+    const open = as(
+      'release-bot',
+      ['create', '-f', '-'],
+      service('edge', { type: 'LoadBalancer', loadBalancerSourceRanges: ['0.0.0.0/0'] }),
+    );
+    expect(policyIds(open)).toEqual(['AG203']);
+    expect(open.stderr).toContain(
+      `${prefix('edge')}spec.type "LoadBalancer" is not allowed: use ClusterIP or a type listed in spec.agents[release-bot].targets[shop].exposure.serviceTypes (allowed: none)`,
+    );
+    expect(
+      policyIds(as('release-bot', ['create', '-f', '-'], service('web', { type: 'ClusterIP' }))),
+    ).toEqual([]);
+    // The admin's Service is not an agent's: AG203 looks only at agents.
+    expect(
+      policyIds(
+        plane().kubectl(['create', '-f', '-'], {
+          input: service('ingress-edge', { externalIPs: ['192.0.2.10'] }),
+        }),
+      ),
     ).toEqual([]);
   });
 

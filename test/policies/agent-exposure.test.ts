@@ -4,18 +4,19 @@
  * ExternalName, ingress-controller snippets and auth/mirror URLs under any controller prefix, a TLS
  * Secret it may not read, a class or default backend nobody chose, status), by CREATE and UPDATE.
  * Each route must be denied with a message naming the field and the fleet field that would allow it;
- * the Service and Ingress the fleet allows must pass. Every review is evaluated in WASM and, at the
- * end of the file, by gator (the real Gatekeeper engine), message for message.
+ * the Service and Ingress the fleet allows must pass. Every review is evaluated in WASM and by the
+ * policy's CEL (offline, its joined messages split), and, at the end of the file, by gator (the real
+ * Gatekeeper engine) with its Rego and with its CEL, message for message.
  */
 import { App } from 'cdk8s';
-import type { FleetInput } from '../../lib/fleet/schema';
+import { celAsRego } from '../../policies/cel';
+import { CelPackEvaluator } from '../../policies/cel-eval';
 import { defineFleet } from '../../lib/fleet/validate';
-import { agentUsername } from '../../lib/naming';
 import { policyParameters } from '../../policies/parameters';
 import { PolicyConstraints } from '../../policies/policy-pack';
 import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
-import { validFleet, type Loose } from '../support/fleets';
+import { EXPOSURE_WRITER, exposureFleet } from '../support/fleets';
 import { gatorVerify, type GatorCase } from '../support/gator';
 import {
   AGENTS,
@@ -41,29 +42,7 @@ const LEGACY_INGRESS: KindRef = {
   resource: 'ingresses',
 };
 
-/** A fleet whose writer may expose a little in shop: the allowances AG203 reads, end to end. */
-function exposureFleet(): FleetInput {
-  const f: Loose = structuredClone(validFleet());
-  f.metadata.name = 'exposure';
-  const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
-  writer.targets = [
-    {
-      namespace: 'shop',
-      kinds: ['Deployment', 'Service', 'Ingress'],
-      create: true,
-      exposure: {
-        serviceTypes: ['LoadBalancer', 'ExternalName'],
-        loadBalancerSourceRanges: ['203.0.113.0/24'],
-        ingressClasses: ['nginx'],
-        tlsSecrets: ['web-tls'],
-        defaultBackend: true,
-      },
-    },
-    { namespace: 'catalog', kinds: ['Service', 'Ingress'], create: true },
-  ];
-  return f;
-}
-const WRITER = agentUsername({ name: 'writer', namespace: 'agents-writer' });
+const WRITER = EXPOSURE_WRITER;
 const EXPOSURE_FLEET = defineFleet(exposureFleet());
 const EXPOSURE_CONSTRAINTS = new PolicyConstraints(new App(), 'exposure', { fleet: EXPOSURE_FLEET });
 
@@ -74,10 +53,18 @@ const PARAMS: Record<FleetName, unknown> = {
 };
 /** Every review evaluated here, with its WASM messages: gator must give the same at the end. */
 const seen: Record<FleetName, GatorCase[]> = { example: [], exposure: [] };
+/** The same reviews with the offline CEL evaluator's messages (joined ones as they come). */
+const seenCel: Record<FleetName, GatorCase[]> = { example: [], exposure: [] };
+const cel = new CelPackEvaluator(regoPack);
 
+/** WASM's messages, after checking that the CEL gives the same once its joined messages are split. */
 async function evaluate(review: Record<string, unknown>, fleet: FleetName = 'example'): Promise<string[]> {
   const found = messages(await regoPack.evaluate('agent-exposure', review, PARAMS[fleet]));
-  seen[fleet].push({ name: `case-${seen[fleet].length}`, request: review, messages: found });
+  const celFound = messages(await cel.evaluate('agent-exposure', review, PARAMS[fleet]));
+  expect(celAsRego(celFound)).toEqual([...new Set(found)].sort());
+  const name = `case-${seen[fleet].length}`;
+  seen[fleet].push({ name, request: review, messages: found });
+  seenCel[fleet].push({ name, request: review, messages: celFound });
   return found;
 }
 
@@ -550,14 +537,194 @@ describe('AG203 scope', () => {
   });
 });
 
-describe('gator (the real Gatekeeper engine) agrees with WASM on every review above', () => {
-  it.each(['example', 'exposure'] as const)('%s fleet', (fleet) => {
-    expect(seen[fleet].length).toBeGreaterThan(10);
-    const run = gatorVerify(
-      new Map([['agent-exposure', seen[fleet]]]),
-      fleet === 'example' ? undefined : { name: 'exposure', constraints: EXPOSURE_CONSTRAINTS },
+describe('AG203 on malformed and unusual objects (what the CEL spells out by hand)', () => {
+  const create = (kind: KindRef, object: Obj) => write({ operation: 'CREATE', kind, object });
+
+  it('renders any value as ag.quote does: strings quoted, the rest as JSON', async () => {
+    for (const [spec, shown] of [
+      [{ externalIPs: [1, true, null, 2.5, 'x', -3] }, 'spec.externalIPs [1,true,null,2.5,"x",-3]'],
+      [{ externalIPs: false }, 'spec.externalIPs false'],
+      [{ externalIPs: {} }, 'spec.externalIPs {}'],
+      [{ externalIPs: ['a"b\\c'] }, 'spec.externalIPs ["a\\"b\\\\c"]'],
+      [{ type: 1.5 }, 'spec.type 1.5'],
+      [{ type: {} }, 'spec.type {}'],
+    ] as const) {
+      expect(await evaluate(create(SERVICE, service(spec)))).toEqual([
+        expect.stringContaining(`${PREFIX_SERVICE}${shown} `),
+      ]);
+    }
+  });
+
+  it('a LoadBalancer: null ranges are none; each range not listed is named once, whatever its type', async () => {
+    expect(
+      await evaluate(create(SERVICE, service({ type: 'LoadBalancer', loadBalancerSourceRanges: null }))),
+    ).toEqual([
+      expect.stringContaining('spec.loadBalancerSourceRanges must list the clients'),
+      expect.stringContaining('spec.type "LoadBalancer" is not allowed'),
+    ]);
+    const ranges = ['0.0.0.0/0', '0.0.0.0/0', 5, '198.51.100.0/24'];
+    expect(
+      await evaluate(create(SERVICE, service({ type: 'LoadBalancer', loadBalancerSourceRanges: ranges }))),
+    ).toEqual([
+      expect.stringContaining('spec.loadBalancerSourceRanges "0.0.0.0/0" is not allowed'),
+      expect.stringContaining('spec.loadBalancerSourceRanges "198.51.100.0/24" is not allowed'),
+      expect.stringContaining('spec.loadBalancerSourceRanges 5 is not allowed'),
+      expect.stringContaining('spec.type "LoadBalancer" is not allowed'),
+    ]);
+  });
+
+  it('matches annotation names as Rego’s lower() does, Unicode included, and names each one', async () => {
+    const annotations = {
+      'x.example/auth-s\u0130gnin': 'a',
+      'x.example/SN\u0130PPET': 'b',
+      'x.example/\u212Aey': 'c',
+      'a/b/Mirror-Host': 'd',
+      'x.example/\u00fc-snippet': 'e',
+      'x.example/': 'f',
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'g',
+    };
+    expect(await evaluate(create(INGRESS, ingress({}, annotations)))).toEqual(
+      [
+        'a/b/Mirror-Host',
+        'nginx.ingress.kubernetes.io/configuration-snippet',
+        'x.example/SN\u0130PPET',
+        'x.example/auth-s\u0130gnin',
+        'x.example/\u00fc-snippet',
+      ].map((k) => PREFIX_INGRESS + annotationMessage(k)),
     );
+    const listed = ingress();
+    listed.metadata.annotations = ['nginx.ingress.kubernetes.io/server-snippet'];
+    expect(await evaluate(create(INGRESS, listed))).toEqual([]);
+  });
+
+  it('reads tls, rules and paths that are maps as Rego’s `some … in` does, and skips entries that are not objects', async () => {
+    const tlsMap = ingress({ tls: { a: { secretName: 'payments-tls' }, b: 'x', c: { secretName: null } } });
+    expect(await evaluate(create(INGRESS, tlsMap))).toEqual([
+      `${PREFIX_INGRESS}spec.tls must be a list`,
+      expect.stringContaining('spec.tls[].secretName "payments-tls" is not allowed'),
+    ]);
+    const tlsList = ingress({
+      tls: [{ secretName: 'p' }, { secretName: 'p' }, { secretName: 3 }, { secretName: '' }, 'x'],
+    });
+    expect(await evaluate(create(INGRESS, tlsList))).toEqual([
+      expect.stringContaining('spec.tls[].secretName "p" is not allowed'),
+      expect.stringContaining('spec.tls[].secretName 3 is not allowed'),
+    ]);
+    const rulesMap = ingress({ rules: { a: { http: { paths: { x: { backend: { resource: {} } } } } } } });
+    expect(await evaluate(create(INGRESS, rulesMap))).toEqual([
+      expect.stringContaining('spec.rules[].http.paths[].backend.resource may not be set'),
+    ]);
+    const oddRules = ingress({
+      tls: null,
+      defaultBackend: null,
+      rules: [
+        { http: { paths: [{ backend: { resource: null } }, { backend: 'x' }, 'y'] } },
+        'z',
+        { http: null },
+      ],
+    });
+    expect(await evaluate(create(INGRESS, oddRules))).toEqual([]);
+    const notAnObject = ingress();
+    notAnObject.spec = [{ tls: 'x', externalIPs: ['8.8.8.8'] }];
+    expect(await evaluate(create(INGRESS, notAnObject))).toEqual([]);
+  });
+
+  it('an extensions/v1beta1 status write with a resource backend: every problem, status first among equals', async () => {
+    const object = ingress({ backend: { resource: { kind: 'StorageBucket', name: 'x' } } });
+    object.apiVersion = 'extensions/v1beta1';
+    expect(
+      await evaluate(write({ operation: 'UPDATE', kind: LEGACY_INGRESS, object, subResource: 'status' })),
+    ).toEqual(
+      [
+        'spec.backend may not be set',
+        'spec.backend.resource may not be set',
+        'status may not be written by an agent',
+      ].map((m) =>
+        expect.stringContaining(
+          `[AG203] agent release-bot may not write ingresses.extensions/status shop/web: ${m}`,
+        ),
+      ),
+    );
+  });
+
+  it('a Service without a name yet, or without a namespace, is named as the Rego names it', async () => {
+    const nameless = request({
+      operation: 'CREATE',
+      user: AGENTS.releaseBot,
+      kind: SERVICE,
+      object: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { generateName: 'web-' },
+        spec: { type: 'NodePort' },
+      },
+    });
+    expect(await evaluate(nameless)).toEqual([
+      `[AG203] agent release-bot may not write services web-*: spec.type "NodePort" is not allowed: use ClusterIP or a type listed in spec.agents[release-bot].targets[].exposure.serviceTypes (allowed: none)`,
+    ]);
+  });
+
+  it('with IngressClasses listed, an ingress.class annotation whose value is null is a class not listed', async () => {
+    const object = ingress({}, {});
+    object.metadata.annotations['kubernetes.io/ingress.class'] = null;
+    expect(
+      await evaluate(write({ operation: 'CREATE', kind: INGRESS, object, user: WRITER }), 'exposure'),
+    ).toEqual([
+      expect.stringContaining(
+        'metadata.annotations["kubernetes.io/ingress.class"] null is not allowed: use an IngressClass listed in',
+      ),
+    ]);
+  });
+});
+
+describe('json.marshal as Gatekeeper (Go) writes it, which the CEL follows and opa-wasm does not', () => {
+  // Gatekeeper's OPA sorts object keys and escapes <, > and & (Go's encoding/json); opa-wasm, which
+  // `agentguard check` runs, does neither. A malformed Service only: the API server accepts neither
+  // value in spec.externalIPs, so only gator and `check` ever see one.
+  const cases = (): GatorCase[] =>
+    [
+      [{ externalIPs: { b: 1, a: 'x', c: null } }, '{"a":"x","b":1,"c":null}'],
+      [{ externalIPs: ['x<y>&z', 'tab\there'] }, '["x\\u003cy\\u003e\\u0026z","tab\\there"]'],
+    ].map(([spec, shown], i) => ({
+      name: `go-json-${i}`,
+      request: write({ operation: 'CREATE', kind: SERVICE, object: service(spec as Obj) }),
+      messages: [
+        `${PREFIX_SERVICE}spec.externalIPs ${shown as string} may not be set: a Service with external IPs takes over traffic to those addresses from every pod and node of the cluster (CVE-2020-8554); no fleet field allows it`,
+      ],
+    }));
+
+  it('the offline CEL gives Go’s text', async () => {
+    for (const c of cases())
+      expect(messages(await cel.evaluate('agent-exposure', c.request, PARAMS.example))).toEqual(c.messages);
+  });
+
+  it.each(['rego', 'cel'] as const)('gator (%s) gives the same', (engine) => {
+    const run = gatorVerify(new Map([['agent-exposure', cases()]]), undefined, engine);
     expect(run.stderr + run.stdout).not.toMatch(/FAIL/);
     expect(run.status).toBe(0);
   });
+});
+
+describe('gator (the real Gatekeeper engine) agrees on every review above', () => {
+  const fleetOf = (fleet: FleetName) =>
+    fleet === 'example' ? undefined : { name: 'exposure', constraints: EXPOSURE_CONSTRAINTS };
+
+  it.each(['example', 'exposure'] as const)('%s fleet, its Rego with WASM', (fleet) => {
+    expect(seen[fleet].length).toBeGreaterThan(10);
+    const run = gatorVerify(new Map([['agent-exposure', seen[fleet]]]), fleetOf(fleet));
+    expect(run.stderr + run.stdout).not.toMatch(/FAIL/);
+    expect(run.status).toBe(0);
+  });
+
+  it.each(['example', 'exposure'] as const)(
+    '%s fleet, its CEL (what Gatekeeper runs) with the offline CEL, joined messages and all',
+    (fleet) => {
+      expect(seenCel[fleet].some((c) => c.messages.some((m) => m.includes('; [AG203] ')))).toBe(
+        fleet === 'example',
+      );
+      const run = gatorVerify(new Map([['agent-exposure', seenCel[fleet]]]), fleetOf(fleet), 'cel');
+      expect(run.stderr + run.stdout).not.toMatch(/FAIL/);
+      expect(run.status).toBe(0);
+    },
+  );
 });

@@ -4,18 +4,22 @@
  * runs when both are present) and by opa-wasm (`agentguard check`), over its samples and a generated
  * corpus. Every case asserts the exact messages, so one disagreement in verdict or wording fails.
  */
+import { App } from 'cdk8s';
 import fc from 'fast-check';
+import { defineFleet } from '../../lib/fleet/validate';
 import { policyCatalog } from '../../policies/catalog';
 import { celAsRego, CEL_JOINS_MESSAGES, CEL_UNSUPPORTED, templateCelSource } from '../../policies/cel';
 import { appliedConstraints, constraintMatches } from '../../policies/match';
-import type { PackParameters } from '../../policies/parameters';
+import { policyParameters, type PackParameters } from '../../policies/parameters';
+import { PolicyConstraints } from '../../policies/policy-pack';
 import { loadSamples } from '../../policies/samples';
 import { messages } from '../../policies/wasm';
 import { regoPack } from '../../policies/wasm-build';
 import { CelPackEvaluator } from '../../policies/cel-eval';
-import { admissionRequest } from '../support/arbitraries';
+import { admissionRequest, admissionRequests } from '../support/arbitraries';
+import { EXPOSURE_WRITER, exposureFleet } from '../support/fleets';
 import { gatorVerify, type GatorCase } from '../support/gator';
-import { AGENTS, exampleConstraints, exampleParameters, request } from '../support/reviews';
+import { AGENTS, exampleConstraints, exampleParameters, KINDS, request } from '../support/reviews';
 
 const PER_POLICY = 250;
 /** Generated cases gator's CEL driver evaluates for the pod policies (see below); WASM and offline CEL take all. */
@@ -144,6 +148,103 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
   },
 );
 
+/**
+ * The example fleet gives no agent any exposure, so AG203's IngressClass rules and everything a
+ * target allows (a listed type, range, class, TLS Secret, default backend) need a fleet that does:
+ * its writer's Services and Ingresses, in shop (where it may expose a little) and elsewhere, by the
+ * same three engines. Together with the corpus above, every AG203 rule denies at least once.
+ */
+describe('rego/agent-exposure (AG203) with a fleet that allows some exposure: Rego, CEL and WASM', () => {
+  const fleet = defineFleet(exposureFleet());
+  const exposure = { name: 'exposure', constraints: new PolicyConstraints(new App(), 'exposure', { fleet }) };
+  const parameters = policyParameters(fleet, 'agent-exposure');
+  const constraint = appliedConstraints(exposure.constraints).find(
+    (c) => c.policy.folder === 'agent-exposure',
+  );
+  const RULES = [
+    /: status may not be written by an agent/,
+    /: spec\.externalIPs .* may not be set/,
+    /: spec\.type .* is not allowed/,
+    /: spec\.loadBalancerSourceRanges must list/,
+    /: spec\.loadBalancerSourceRanges .* is not allowed/,
+    /: metadata\.annotations\[.*\] is not allowed: it has the ingress controller/,
+    /: spec\.tls\[\]\.secretName .* is not allowed/,
+    /: spec\.tls must be a list/,
+    /: spec\.defaultBackend may not be set/,
+    /: spec\.backend may not be set/,
+    /: spec\.defaultBackend\.resource may not be set/,
+    /: spec\.backend\.resource may not be set/,
+    /: spec\.rules\[\]\.http\.paths\[\]\.backend\.resource may not be set/,
+    /: spec\.ingressClassName .* is not allowed: use an IngressClass/,
+    /: metadata\.annotations\["kubernetes\.io\/ingress\.class"\] .* is not allowed: use an IngressClass/,
+    /: spec\.ingressClassName must be set/,
+  ];
+  let wasm: GatorCase[];
+  let celCases: GatorCase[];
+  beforeAll(async () => {
+    if (!constraint) throw new Error('no AG203 constraint for the exposure fleet');
+    const requests = fc.sample(
+      admissionRequests({
+        users: [EXPOSURE_WRITER, EXPOSURE_WRITER, EXPOSURE_WRITER, AGENTS.releaseBot],
+        // shop, where the writer may expose a little; catalog, a target that allows nothing; others.
+        namespaces: ['shop', 'shop', 'shop', 'catalog', 'payments', undefined],
+        kinds: [
+          KINDS.service,
+          { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
+          { group: 'extensions', version: 'v1beta1', kind: 'Ingress', resource: 'ingresses' },
+        ],
+      }),
+      { numRuns: PER_POLICY, seed: 7203 },
+    );
+    const cel = new CelPackEvaluator(regoPack);
+    wasm = [];
+    celCases = [];
+    for (const [i, review] of requests.entries()) {
+      const selected = constraintMatches(constraint.match, review);
+      const name = `exposure ${i}`;
+      wasm.push({
+        name,
+        request: review,
+        messages: selected ? messages(await regoPack.evaluate('agent-exposure', review, parameters)) : [],
+      });
+      celCases.push({
+        name,
+        request: review,
+        messages: selected ? messages(await cel.evaluate('agent-exposure', review, parameters)) : [],
+      });
+    }
+  });
+
+  it('the corpus allows some, and every AG203 rule denies at least once', () => {
+    const all = wasm.flatMap((c) => c.messages);
+    expect(wasm.filter((c) => c.messages.length === 0).length).toBeGreaterThan(PER_POLICY / 10);
+    expect(RULES.filter((rule) => !all.some((m) => rule.test(m)))).toEqual([]);
+  });
+
+  it('offline CEL gives exactly WASM’s messages on every case, once its joined messages are split', () => {
+    const differ = wasm
+      .map((c, i) => [c, celCases[i]] as const)
+      .filter(
+        ([w, c]) => JSON.stringify(celAsRego(c.messages)) !== JSON.stringify([...new Set(w.messages)].sort()),
+      )
+      .map(([, c]) => `${c.name}: ${c.messages.join(' | ')}`);
+    expect(differ.slice(0, 10)).toEqual([]);
+    expect(celCases.some((c) => c.messages.some((m) => m.includes('; [AG203] ')))).toBe(true);
+  });
+
+  it('gator (cel) gives exactly the offline CEL evaluator’s messages on every case', () => {
+    const run = gatorVerify(new Map([['agent-exposure', celCases]]), exposure, 'cel');
+    expect(failures(run).slice(0, 20)).toEqual([]);
+    expect(run.status).toBe(0);
+  });
+
+  it('gator (rego) gives exactly WASM’s messages on every case', () => {
+    const run = gatorVerify(new Map([['agent-exposure', wasm]]), exposure, 'rego');
+    expect(failures(run).slice(0, 20)).toEqual([]);
+    expect(run.status).toBe(0);
+  });
+});
+
 describe('the documented intentional differences', () => {
   it('AG202: StatefulSet claims up to the agent’s cap, whatever spec.replicas says, in both (CEL lists ordinals from a literal 0–99)', async () => {
     const sts = request({
@@ -177,6 +278,50 @@ describe('the documented intentional differences', () => {
     );
     expect(joined.length).toBeLessThan(sample.expected.length);
     expect(celAsRego(joined)).toEqual([...sample.expected].sort());
+  });
+});
+
+describe('AG203’s documented differences', () => {
+  const service = (spec: Record<string, unknown>) =>
+    request({
+      operation: 'CREATE',
+      user: AGENTS.releaseBot,
+      kind: KINDS.service,
+      namespace: 'shop',
+      name: 'web',
+      object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec },
+    });
+  const parameters = () => exampleParameters()['agent-exposure'];
+  const message = (shown: string) =>
+    `[AG203] agent release-bot may not write services shop/web: spec.externalIPs ${shown} may not be set: a Service with external IPs takes over traffic to those addresses from every pod and node of the cluster (CVE-2020-8554); no fleet field allows it`;
+
+  it('one rule’s messages (per range, annotation, TLS Secret) come joined, each part the Rego’s', async () => {
+    const ranges = service({
+      type: 'LoadBalancer',
+      loadBalancerSourceRanges: ['0.0.0.0/0', '198.51.100.0/24'],
+    });
+    const rego = messages(await regoPack.evaluate('agent-exposure', ranges, parameters()));
+    const cel = messages(
+      await new CelPackEvaluator(regoPack).evaluate('agent-exposure', ranges, parameters()),
+    );
+    expect(rego).toHaveLength(3);
+    expect(cel).toHaveLength(2);
+    expect(celAsRego(cel)).toEqual(rego);
+  });
+
+  it('a value nested two levels deep in a field the API server types is written [...] or {...}: the same verdict, not the same text', async () => {
+    const nested = service({ externalIPs: [['8.8.8.8'], { ip: '8.8.8.8' }] });
+    expect(messages(await regoPack.evaluate('agent-exposure', nested, parameters()))).toEqual([
+      message('[["8.8.8.8"],{"ip":"8.8.8.8"}]'),
+    ]);
+    expect(
+      messages(await new CelPackEvaluator(regoPack).evaluate('agent-exposure', nested, parameters())),
+    ).toEqual([message('[[...],{...}]')]);
+    // One level deep, as every malformed value the attack suite sends, the text is the Rego's.
+    const flat = service({ externalIPs: { ip: '8.8.8.8' } });
+    expect(
+      messages(await new CelPackEvaluator(regoPack).evaluate('agent-exposure', flat, parameters())),
+    ).toEqual(messages(await regoPack.evaluate('agent-exposure', flat, parameters())));
   });
 });
 

@@ -55,6 +55,7 @@ const EXTRA_KINDS: KindRef[] = [
   },
   { group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers' },
   { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses' },
+  { group: 'extensions', version: 'v1beta1', kind: 'Ingress', resource: 'ingresses' },
 ];
 export const ALL_KINDS: KindRef[] = [...Object.values(KINDS), ...EXTRA_KINDS];
 export const NAMESPACES = [
@@ -225,12 +226,20 @@ const retention = fc.record(
 );
 
 // What a Service or Ingress exposes (AG203): types, external IPs, source ranges, controller
-// annotations, TLS Secrets and default backends, some malformed.
+// annotations, IngressClasses, TLS Secrets, default and resource backends, some malformed, some
+// with several problems of one kind (which AG203's CEL joins into one message).
 const serviceSpec = fc.record(
   {
     type: fc.constantFrom<unknown>('ClusterIP', 'LoadBalancer', 'NodePort', 'ExternalName', 5, null),
-    externalIPs: fc.constantFrom<unknown>([], ['8.8.8.8'], '8.8.8.8'),
-    loadBalancerSourceRanges: fc.constantFrom<unknown>([], ['0.0.0.0/0'], ['203.0.113.0/24']),
+    externalIPs: fc.constantFrom<unknown>([], ['8.8.8.8'], '8.8.8.8', ['8.8.8.8', '1.1.1.1'], null),
+    loadBalancerSourceRanges: fc.constantFrom<unknown>(
+      [],
+      ['0.0.0.0/0'],
+      ['203.0.113.0/24'],
+      ['203.0.113.0/24', '0.0.0.0/0', '198.51.100.0/24'],
+      '203.0.113.0/24',
+      null,
+    ),
   },
   { requiredKeys: [] },
 );
@@ -241,12 +250,47 @@ const ingressAnnotations = fc.constantFrom<Record<string, string>>(
   { 'nginx.ingress.kubernetes.io/configuration-snippet': 'return 200;' },
   { 'nginx.org/server-snippets': 'return 200;' },
   { 'other.example/auth-url': 'http://collector.example/' },
+  {
+    'nginx.ingress.kubernetes.io/server-snippet': 'return 200;',
+    'haproxy.org/Backend-Config-Snippet': 'x',
+    'nginx.ingress.kubernetes.io/mirror-target': 'http://collector.example/',
+  },
+  { 'kubernetes.io/ingress.class': 'nginx' },
+  { 'kubernetes.io/ingress.class': 'internet' },
 );
+const serviceBackend = { service: { name: 'web', port: { number: 80 } } };
+const resourceBackend = { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'assets' } };
 const ingressSpec = fc.record(
   {
-    ingressClassName: fc.constantFrom<unknown>('nginx', 'public', null),
-    tls: fc.constantFrom<unknown>([], [{ secretName: 'web-tls' }], [{ secretName: 'payments-tls' }], 'x'),
-    defaultBackend: fc.constantFrom<unknown>({ service: { name: 'web', port: { number: 80 } } }),
+    ingressClassName: fc.constantFrom<unknown>('nginx', 'public', null, 7),
+    tls: fc.constantFrom<unknown>(
+      [],
+      [{ secretName: 'web-tls' }],
+      [{ secretName: 'payments-tls' }],
+      [
+        { secretName: 'web-tls' },
+        { secretName: 'payments-tls' },
+        { hosts: ['x'] },
+        { secretName: 'other-tls' },
+      ],
+      'x',
+    ),
+    defaultBackend: fc.constantFrom<unknown>(serviceBackend, resourceBackend, null),
+    backend: fc.constantFrom<unknown>({ serviceName: 'web', servicePort: 80 }, resourceBackend),
+    rules: fc.constantFrom<unknown>(
+      [],
+      [{ host: 'web.shop.example', http: { paths: [{ path: '/', backend: serviceBackend }] } }],
+      [
+        {
+          http: {
+            paths: [
+              { path: '/', backend: serviceBackend },
+              { path: '/a', backend: resourceBackend },
+            ],
+          },
+        },
+      ],
+    ),
   },
   { requiredKeys: [] },
 );
@@ -256,6 +300,10 @@ export interface RequestOptions {
   readonly delegations?: readonly string[];
   /** Who sends the requests; default every identity of IDENTITIES. */
   readonly users?: readonly string[];
+  /** What they send; default every kind of ALL_KINDS. */
+  readonly kinds?: readonly KindRef[];
+  /** Where; default every namespace of NAMESPACES (undefined: a cluster-scoped request). */
+  readonly namespaces?: readonly (string | undefined)[];
 }
 
 /** Random, well-formed AdmissionRequests. */
@@ -266,8 +314,8 @@ export function admissionRequests(options: RequestOptions = {}): fc.Arbitrary<Re
     .record({
       user: fc.constantFrom(...(options.users ?? IDENTITIES)),
       operation: fc.constantFrom('CREATE', 'UPDATE', 'UPDATE', 'DELETE'),
-      kind: fc.constantFrom(...ALL_KINDS),
-      namespace: fc.constantFrom(...NAMESPACES),
+      kind: fc.constantFrom(...(options.kinds ?? ALL_KINDS)),
+      namespace: fc.constantFrom(...(options.namespaces ?? NAMESPACES)),
       subResource: fc.constantFrom(
         undefined,
         undefined,

@@ -1,5 +1,6 @@
 /** Fleets for tests: a small valid one to mutate, and helpers to run the loader on it. */
 import type { FleetInput } from '../../lib/fleet/schema';
+import { agentUsername } from '../../lib/naming';
 
 export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -39,6 +40,35 @@ export function validFleet(): FleetInput {
     },
   };
 }
+
+/**
+ * The valid fleet, its writer allowed a little exposure in shop and none in catalog (AG203): the
+ * allowances the AG203 attack suite and the engines comparison evaluate against.
+ */
+export function exposureFleet(): FleetInput {
+  const f: Loose = structuredClone(validFleet());
+  f.metadata.name = 'exposure';
+  const writer = f.spec.agents.find((a: Loose) => a.name === 'writer');
+  writer.targets = [
+    {
+      namespace: 'shop',
+      kinds: ['Deployment', 'Service', 'Ingress'],
+      create: true,
+      exposure: {
+        serviceTypes: ['LoadBalancer', 'ExternalName'],
+        loadBalancerSourceRanges: ['203.0.113.0/24'],
+        ingressClasses: ['nginx'],
+        tlsSecrets: ['web-tls'],
+        defaultBackend: true,
+      },
+    },
+    { namespace: 'catalog', kinds: ['Service', 'Ingress'], create: true },
+  ];
+  return f;
+}
+
+/** The exposure fleet's writer, by Kubernetes username. */
+export const EXPOSURE_WRITER = agentUsername({ name: 'writer', namespace: 'agents-writer' });
 
 /** Tests mutate fleets freely, including into shapes the types forbid. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -140,8 +140,14 @@ describe.each(celPolicies.map((p, i) => [p.folder, p.id, i] as const))(
       expect(run.status).toBe(0);
     });
 
-    it('gator (rego) gives exactly WASM’s messages on every case', () => {
-      const run = gatorVerify(new Map([[folder, suite.cases]]), undefined, 'rego');
+    // WASM is the pivot: offline CEL and gator's CEL are held to it above, and gator's Rego is held to
+    // it on 1,500 generated reviews by differential.test.ts. Here gator's Rego takes the samples only,
+    // since gator compiles the template for every case and a second generated corpus would double the
+    // cost of the slowest file in the suite without a pair of engines that is not already compared.
+    it('gator (rego) gives exactly WASM’s messages on every sample', () => {
+      const samples = suite.cases.filter((c) => c.name.startsWith('sample '));
+      expect(samples.length).toBeGreaterThan(0);
+      const run = gatorVerify(new Map([[folder, samples]]), undefined, 'rego');
       expect(failures(run).slice(0, 20)).toEqual([]);
       expect(run.status).toBe(0);
     });

@@ -18,6 +18,7 @@ import { hardenedPodSpec } from '../support/reviews';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { FrontProxy, type Attribution } from './front-proxy';
+import { BATCH_IMAGE, FIXTURES, HARDENED_POD, SHOP_IMAGE, UNHARDENED_POD } from './fixtures';
 import { applyDist, ok, synth, useControlPlane } from './harness';
 
 // Synthesized before the plane starts: its audit policy is an API server flag.
@@ -453,111 +454,3 @@ describe('admission through the real webhook, as the agents', () => {
     expect(direct.every((e) => e.responseStatus?.code === 403)).toBe(true);
   });
 });
-
-const IMAGE =
-  'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
-const SHOP_IMAGE = `registry.shop.example/shop/web@sha256:${'d'.repeat(64)}`;
-const BATCH_IMAGE = `registry.shop.example/batch/worker@sha256:${'c'.repeat(64)}`;
-
-const HARDENED_POD = `
-apiVersion: v1
-kind: Pod
-metadata: { name: probe, namespace: agents-release }
-spec:
-  serviceAccountName: release-bot
-  automountServiceAccountToken: false
-  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: RuntimeDefault } }
-  containers:
-    - name: agent
-      image: ${IMAGE}
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
-      resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 500m, memory: 512Mi } }
-`;
-
-/**
- * Passes Pod Security Standards restricted (the namespace enforces it, and the API server's own
- * PodSecurity admission would refuse first), but an image by tag, a writable root filesystem and no
- * resources are agentguard's additions (I7).
- */
-const UNHARDENED_POD = `
-apiVersion: v1
-kind: Pod
-metadata: { name: probe, namespace: agents-release }
-spec:
-  serviceAccountName: release-bot
-  automountServiceAccountToken: false
-  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
-  containers:
-    - name: agent
-      image: busybox:latest
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
-`;
-
-/** What the tests act on, created by the admin as a user's cluster has it, and the RBAC drift. */
-const FIXTURES = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: default, namespace: shop }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: shop }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: web-config, namespace: shop }
-data: { mode: normal }
----
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: agentguard-guardrail, namespace: shop, labels: { app.kubernetes.io/managed-by: agentguard } }
-data: { x: x }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: debug-target, namespace: shop }
-spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
----
-apiVersion: batch/v1
-kind: Job
-metadata: { name: nightly-report, namespace: batch }
-spec:
-  template:
-    spec: { restartPolicy: Never, containers: [{ name: r, image: 'registry.shop.example/batch/report@sha256:${'e'.repeat(64)}' }] }
----
-# Drift: not from the fleet. Grants what agentguard's RBAC never would, so admission is tested alone.
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: drift, namespace: shop }
-rules:
-  - { apiGroups: [''], resources: [configmaps], verbs: [get, delete, patch, update] }
-  - { apiGroups: [''], resources: [pods], verbs: [get] }
-  - { apiGroups: [''], resources: [pods/ephemeralcontainers], verbs: [get, patch, update] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: drift, namespace: shop }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift }
-subjects:
-  - { kind: ServiceAccount, name: release-bot, namespace: agents-release }
----
-# Drift: a write binding restored by hand for the agent whose kill switch is engaged.
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: drift-writes, namespace: shop }
-rules:
-  - { apiGroups: [''], resources: [configmaps], verbs: [get, patch] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: drift-writes, namespace: shop }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-writes }
-subjects:
-  - { kind: ServiceAccount, name: capacity-report, namespace: agents-reports }
-`;

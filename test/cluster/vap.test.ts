@@ -11,6 +11,7 @@ import { loadFleetFile } from '../../lib';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { hardenedPodSpec } from '../support/reviews';
+import { FIXTURES, HARDENED_POD, SHOP_IMAGE, UNHARDENED_POD } from './fixtures';
 import { objectsIn, ok, synth, useControlPlane } from './harness';
 
 const fleetYaml = readFileSync(EXAMPLE_FLEET, 'utf8').replace(/^spec:\n/m, 'spec:\n  engine: vap\n');
@@ -289,103 +290,3 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
     );
   });
 });
-
-const SHOP_IMAGE = `registry.shop.example/shop/web@sha256:${'d'.repeat(64)}`;
-const IMAGE =
-  'registry.shop.example/agents/release-bot@sha256:0b1c2d3e4f5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
-
-/** As in admission.test.ts: hardened, and one that passes PSS restricted but not I7. */
-const HARDENED_POD = `
-apiVersion: v1
-kind: Pod
-metadata: { name: probe, namespace: agents-release }
-spec:
-  serviceAccountName: release-bot
-  automountServiceAccountToken: false
-  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: RuntimeDefault } }
-  containers:
-    - name: agent
-      image: ${IMAGE}
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
-      resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 500m, memory: 512Mi } }
-`;
-const UNHARDENED_POD = `
-apiVersion: v1
-kind: Pod
-metadata: { name: probe, namespace: agents-release }
-spec:
-  serviceAccountName: release-bot
-  automountServiceAccountToken: false
-  securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
-  containers:
-    - name: agent
-      image: busybox:latest
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
-`;
-
-/** What the tests act on, created by the admin, and the RBAC drift (as in admission.test.ts). */
-const FIXTURES = `
-apiVersion: v1
-kind: ServiceAccount
-metadata: { name: default, namespace: shop }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: shop }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: web-config, namespace: shop }
-data: { mode: normal }
----
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: agentguard-guardrail, namespace: shop, labels: { app.kubernetes.io/managed-by: agentguard } }
-data: { x: x }
----
-apiVersion: v1
-kind: Pod
-metadata: { name: debug-target, namespace: shop }
-spec: ${JSON.stringify(hardenedPodSpec(SHOP_IMAGE))}
----
-apiVersion: batch/v1
-kind: Job
-metadata: { name: nightly-report, namespace: batch }
-spec:
-  template:
-    spec: { restartPolicy: Never, containers: [{ name: r, image: 'registry.shop.example/batch/report@sha256:${'e'.repeat(64)}' }] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: drift, namespace: shop }
-rules:
-  - { apiGroups: [''], resources: [configmaps], verbs: [get, delete, patch, update] }
-  - { apiGroups: [''], resources: [pods], verbs: [get] }
-  - { apiGroups: [''], resources: [pods/ephemeralcontainers], verbs: [get, patch, update] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: drift, namespace: shop }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift }
-subjects:
-  - { kind: ServiceAccount, name: release-bot, namespace: agents-release }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: { name: drift-writes, namespace: shop }
-rules:
-  - { apiGroups: [''], resources: [configmaps], verbs: [get, patch] }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: { name: drift-writes, namespace: shop }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: drift-writes }
-subjects:
-  - { kind: ServiceAccount, name: capacity-report, namespace: agents-reports }
-`;

@@ -100,44 +100,75 @@ export class PolicyConstraints extends Chart {
             spec: { ...props.fleet.spec, enforcement: { ...props.fleet.spec.enforcement, action: base } },
           };
     this.fleet = fleet;
-    for (const policy of policyCatalog()) {
-      const folder = policy.folder as keyof PackParameters;
-      const excluded = exemptNamespaces(fleet, policy.id);
-      const objects = exemptObjects(fleet, policy.id);
-      for (const { action, agents } of agentsByAction(fleet, policy.id)) {
-        const parameters = {
-          ...policyParameters({ ...fleet, spec: { ...fleet.spec, agents } }, folder),
-          ...(objects.length > 0 ? { exemptObjects: objects } : {}),
-        };
-        const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
-        // Agent rules key on the requesting identity, so they match every kind everywhere; pod
-        // hardening looks at objects, so it matches pods and pod templates in agent namespaces.
-        // Namespaced: Gatekeeper applies `namespaces` only to namespaced requests and would
-        // otherwise match a pod-kind request that names no namespace at all.
-        const match =
-          folder === 'hardened-pods'
-            ? { kinds: POD_KINDS, namespaces, scope: 'Namespaced' }
-            : { scope: '*', ...(excluded.length > 0 ? { excludedNamespaces: excluded } : {}) };
-        // An empty `namespaces` would match every namespace in Gatekeeper: no constraint then.
-        if (folder === 'hardened-pods' && namespaces.length === 0) continue;
-        new ApiObject(this, action === 'deny' ? policy.folder : `${policy.folder}-${action}`, {
-          apiVersion: CONSTRAINT_API_VERSION,
-          kind: policy.kind,
-          metadata: {
-            name: constraintName(policy, fleet.metadata.name, action),
-            labels: { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' },
-            annotations: {
-              'agentguard.dev/policy-id': policy.id,
-              [ARGO_ANNOTATIONS.syncWave]: SYNC_WAVE.constraints,
-              // The CRD comes from the template at sync time; Argo CD's dry run would fail before.
-              [ARGO_ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
-            },
+    for (const { policy, action, parameters, excludedNamespaces, agentNamespaces } of constraintUnits(
+      fleet,
+      policyCatalog(),
+    )) {
+      // Agent rules key on the requesting identity, so they match every kind everywhere; pod
+      // hardening looks at objects, so it matches pods and pod templates in agent namespaces.
+      // Namespaced: Gatekeeper applies `namespaces` only to namespaced requests and would
+      // otherwise match a pod-kind request that names no namespace at all.
+      const match =
+        policy.folder === 'hardened-pods'
+          ? { kinds: POD_KINDS, namespaces: agentNamespaces, scope: 'Namespaced' }
+          : {
+              scope: '*',
+              ...(excludedNamespaces.length > 0 ? { excludedNamespaces } : {}),
+            };
+      new ApiObject(this, action === 'deny' ? policy.folder : `${policy.folder}-${action}`, {
+        apiVersion: CONSTRAINT_API_VERSION,
+        kind: policy.kind,
+        metadata: {
+          name: constraintName(policy, fleet.metadata.name, action),
+          labels: { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' },
+          annotations: {
+            'agentguard.dev/policy-id': policy.id,
+            [ARGO_ANNOTATIONS.syncWave]: SYNC_WAVE.constraints,
+            // The CRD comes from the template at sync time; Argo CD's dry run would fail before.
+            [ARGO_ANNOTATIONS.syncOptions]: 'SkipDryRunOnMissingResource=true',
           },
-          spec: { enforcementAction: action, match, parameters },
-        });
-      }
+        },
+        spec: { enforcementAction: action, match, parameters },
+      });
     }
   }
+}
+
+/** One constraint (or ValidatingAdmissionPolicy) to write for a fleet. */
+export interface ConstraintUnit {
+  readonly policy: PolicyEntry;
+  readonly action: EnforcementAction;
+  /** The agents under this action for this policy. */
+  readonly agents: Agent[];
+  /** The constraint's parameters: those agents' entries and the exempted objects. */
+  readonly parameters: Record<string, unknown>;
+  /** Namespaces exempted from the policy (Gatekeeper's `excludedNamespaces`). */
+  readonly excludedNamespaces: string[];
+  /** The namespaces of those agents, sorted (what hardened pods matches). */
+  readonly agentNamespaces: string[];
+}
+
+/**
+ * Per policy and enforcement action in use, what its constraint holds: the one plan that the
+ * Gatekeeper constraints and the ValidatingAdmissionPolicies are both written from, so the two
+ * engines always carry the same agents and exemptions. Hardened pods with no agent namespace gets no
+ * unit: an empty `namespaces` would match every namespace in Gatekeeper.
+ */
+export function constraintUnits(fleet: Fleet, policies: readonly PolicyEntry[]): ConstraintUnit[] {
+  return policies.flatMap((policy) => {
+    const folder = policy.folder as keyof PackParameters;
+    const excludedNamespaces = exemptNamespaces(fleet, policy.id);
+    const objects = exemptObjects(fleet, policy.id);
+    return agentsByAction(fleet, policy.id).flatMap(({ action, agents }) => {
+      const agentNamespaces = [...new Set(agents.map((a) => a.namespace))].sort();
+      if (folder === 'hardened-pods' && agentNamespaces.length === 0) return [];
+      const parameters = {
+        ...policyParameters({ ...fleet, spec: { ...fleet.spec, agents } }, folder),
+        ...(objects.length > 0 ? { exemptObjects: objects } : {}),
+      };
+      return [{ policy, action, agents, parameters, excludedNamespaces, agentNamespaces }];
+    });
+  });
 }
 
 /**

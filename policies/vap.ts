@@ -12,13 +12,11 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { exemptNamespaces, exemptObjects } from '../lib/enforcement';
 import type { EnforcementAction, Fleet } from '../lib/fleet/schema';
 import { LABELS } from '../lib/naming';
 import { policyCatalog, type PolicyEntry } from './catalog';
 import { templateCelSource, type CelSource } from './cel';
-import { policyParameters, type PackParameters } from './parameters';
-import { agentsByAction, constraintName, POD_KINDS } from './policy-pack';
+import { constraintName, constraintUnits, POD_KINDS } from './policy-pack';
 
 export const VAP_API_VERSION = 'admissionregistration.k8s.io/v1';
 
@@ -86,73 +84,71 @@ export class ValidatingAdmissionPolicies extends Chart {
   constructor(scope: Construct, id: string, props: { readonly fleet: Fleet }) {
     super(scope, id);
     const { fleet } = props;
-    for (const { policy, source } of vapPolicies()) {
-      const folder = policy.folder as keyof PackParameters;
-      const excluded = exemptNamespaces(fleet, policy.id);
-      const objects = exemptObjects(fleet, policy.id);
-      for (const { action, agents } of agentsByAction(fleet, policy.id)) {
-        // The constraint's parameters, exactly: the agents in this action and the exempted objects.
-        const parameters = {
-          ...policyParameters({ ...fleet, spec: { ...fleet.spec, agents } }, folder),
-          ...(objects.length > 0 ? { exemptObjects: objects } : {}),
-        };
-        // Hardened pods looks at objects, not identities: pod kinds in agent namespaces, as its
-        // constraint's match (kinds and namespaces), which the match conditions below spell in CEL.
-        const podPolicy = folder === 'hardened-pods';
-        const namespaces = [...new Set(agents.map((a) => a.namespace))].sort();
-        if (podPolicy && namespaces.length === 0) continue;
-        const name = constraintName(policy, fleet.metadata.name, action);
-        const labels = { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' };
-        const annotations = { 'agentguard.dev/policy-id': policy.id };
-        new ApiObject(this, `${policy.folder}-${action}-policy`, {
-          apiVersion: VAP_API_VERSION,
-          kind: 'ValidatingAdmissionPolicy',
-          metadata: { name, labels, annotations },
-          spec: {
-            failurePolicy: 'Fail',
-            matchConstraints: {
-              resourceRules: podPolicy
-                ? [{ ...VAP_RESOURCE_RULES[0], apiGroups: POD_KIND_GROUPS, scope: 'Namespaced' }]
-                : VAP_RESOURCE_RULES,
-            },
-            ...(podPolicy
+    const withCel = vapPolicies();
+    const sources = new Map(withCel.map(({ policy, source }) => [policy.id, source]));
+    for (const {
+      policy,
+      action,
+      parameters,
+      excludedNamespaces: excluded,
+      agentNamespaces: namespaces,
+    } of constraintUnits(
+      fleet,
+      withCel.map(({ policy }) => policy),
+    )) {
+      const source = sources.get(policy.id);
+      if (!source) throw new Error(`no CEL for ${policy.id}`); // constraintUnits keeps the policies given
+      // Hardened pods looks at objects, not identities: pod kinds in agent namespaces, as its
+      // constraint's match (kinds and namespaces), which the match conditions below spell in CEL.
+      const podPolicy = policy.folder === 'hardened-pods';
+      const name = constraintName(policy, fleet.metadata.name, action);
+      const labels = { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' };
+      const annotations = { 'agentguard.dev/policy-id': policy.id };
+      new ApiObject(this, `${policy.folder}-${action}-policy`, {
+        apiVersion: VAP_API_VERSION,
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name, labels, annotations },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: podPolicy
+              ? [{ ...VAP_RESOURCE_RULES[0], apiGroups: POD_KIND_GROUPS, scope: 'Namespaced' }]
+              : VAP_RESOURCE_RULES,
+          },
+          ...(podPolicy
+            ? {
+                matchConditions: [
+                  {
+                    name: 'pod-kinds',
+                    expression: `(request.kind.group + '/' + request.kind.kind) in ${celLiteral(POD_KIND_KEYS)}`,
+                  },
+                  {
+                    name: 'agent-namespaces',
+                    expression: `request.namespace in ${celLiteral(namespaces)}`,
+                  },
+                ],
+              }
+            : excluded.length > 0
               ? {
+                  // Exempted namespaces, as Gatekeeper's excludedNamespaces: requests naming one of them.
                   matchConditions: [
                     {
-                      name: 'pod-kinds',
-                      expression: `(request.kind.group + '/' + request.kind.kind) in ${celLiteral(POD_KIND_KEYS)}`,
-                    },
-                    {
-                      name: 'agent-namespaces',
-                      expression: `request.namespace in ${celLiteral(namespaces)}`,
+                      name: 'not-exempted',
+                      expression: `!(request.namespace in ${celLiteral(excluded)})`,
                     },
                   ],
                 }
-              : excluded.length > 0
-                ? {
-                    // Exempted namespaces, as Gatekeeper's excludedNamespaces: requests naming one of them.
-                    matchConditions: [
-                      {
-                        name: 'not-exempted',
-                        expression: `!(request.namespace in ${celLiteral(excluded)})`,
-                      },
-                    ],
-                  }
-                : {}),
-            variables: [
-              { name: 'params', expression: `dyn(${celLiteral(parameters)})` },
-              ...source.variables,
-            ],
-            validations: source.validations.map((v) => ({ ...v })),
-          },
-        });
-        new ApiObject(this, `${policy.folder}-${action}-binding`, {
-          apiVersion: VAP_API_VERSION,
-          kind: 'ValidatingAdmissionPolicyBinding',
-          metadata: { name, labels, annotations },
-          spec: { policyName: name, validationActions: VALIDATION_ACTIONS[action] },
-        });
-      }
+              : {}),
+          variables: [{ name: 'params', expression: `dyn(${celLiteral(parameters)})` }, ...source.variables],
+          validations: source.validations.map((v) => ({ ...v })),
+        },
+      });
+      new ApiObject(this, `${policy.folder}-${action}-binding`, {
+        apiVersion: VAP_API_VERSION,
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name, labels, annotations },
+        spec: { policyName: name, validationActions: VALIDATION_ACTIONS[action] },
+      });
     }
   }
 }

@@ -8,6 +8,7 @@ import { ValidatingAdmissionPolicies } from '../policies/vap';
 import { App } from 'cdk8s';
 import { buildApp } from './app';
 import type { OutputManifest } from './output-objects';
+import { assertObjectFits } from './object-size';
 import { vaultStackJson } from './vault';
 
 export type FileSet = Map<string, string>;
@@ -53,6 +54,7 @@ export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): Re
   const files: FileSet = new Map();
   const manifests: OutputManifest[] = [];
   const manifestFile = (path: string, objects: ReadonlyArray<Record<string, unknown>>) => {
+    for (const object of objects) assertObjectFits(object, path);
     files.set(path, yamlDocuments(objects));
     for (const object of objects) manifests.push({ path, object });
   };

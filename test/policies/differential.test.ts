@@ -1,5 +1,5 @@
 /**
- * WASM and the real Gatekeeper engine must agree: 150 generated reviews per policy (1,350 in all)
+ * WASM and the real Gatekeeper engine must agree: 150 generated reviews per policy (1,500 in all)
  * are evaluated by opa-wasm, and gator verify then checks each against exactly those violations.
  * One differing message or count fails the test. A second suite sends 150 of release-bot's requests
  * (signed attribution) with delegation tokens of every kind to AG301.

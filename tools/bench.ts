@@ -39,7 +39,8 @@ const REVIEW_COUNTS = quick ? [100, 1000] : [100, 1000, 10_000];
 const GATOR_MAX = 1000;
 const FLEET_SIZES = quick ? [10, 100, 1000] : [10, 100, 1000, 5000];
 const CLI = join(REPO_ROOT, 'bin', 'agentguard.js');
-const work = mkdtempSync(join(tmpdir(), 'agentguard-bench-'));
+/** The run's scratch folder, made by main() (importing generatedFleet must leave nothing behind). */
+let work = '';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const round = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `agentguard bench${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores\n`,
   );
+  work = mkdtempSync(join(tmpdir(), 'agentguard-bench-'));
   try {
     cliStart();
     if (!process.argv.includes('--fleet-only')) await admission();

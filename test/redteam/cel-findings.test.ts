@@ -8,10 +8,8 @@
  */
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import type { AgentInput, Fleet } from '../../lib/fleet/schema';
-import { defineFleet } from '../../lib/fleet/validate';
+import type { Fleet } from '../../lib/fleet/schema';
 import { agentUsername } from '../../lib/naming';
-import { PHASES } from '../../lib/phases';
 import { constraintName } from '../../policies/policy-pack';
 import { policyByFolder } from '../../policies/catalog';
 import { policyParameters, type PackParameters } from '../../policies/parameters';
@@ -22,38 +20,8 @@ import {
   ValidatingAdmissionPolicies,
   VAP_EXPRESSION_BUDGET,
 } from '../../policies/vap';
+import { generatedFleet } from '../../tools/bench';
 import { ok, useControlPlane } from '../cluster/harness';
-
-const DIGEST = `sha256:${'0b'.repeat(32)}`;
-
-/** A fleet of n agents shaped as tools/bench.ts makes them: every phase, one target each. */
-function largeFleet(n: number): Fleet {
-  const agents: AgentInput[] = Array.from({ length: n }, (_, i) => {
-    const phase = PHASES[i % PHASES.length];
-    return {
-      name: `a${i}`,
-      namespace: `agents-${i}`,
-      image: `registry.example.com/agents/a${i}@${DIGEST}`,
-      phase,
-      ...(phase === 'shadow' ? {} : { promotion: { phase, approvedBy: 'lead@example.com' } }),
-      targets: [
-        {
-          namespace: `team-${i}`,
-          kinds: ['Deployment', 'ConfigMap'],
-          create: phase !== 'shadow',
-          pods: { registries: [`registry.example.com/team-${i}`] },
-        },
-      ],
-      attribution: { initiators: [`team-${i}-*@example.com`] },
-    };
-  });
-  return defineFleet({
-    apiVersion: 'agentguard.dev/v1alpha1',
-    kind: 'AgentFleet',
-    metadata: { name: 'big' },
-    spec: { agents },
-  });
-}
 
 interface Vap {
   kind: string;
@@ -94,7 +62,7 @@ const agentsIn = (p: Vap): string[] =>
 
 describe('C1 (fixed): a large fleet’s VAPs fit the API server’s CEL expression limit', () => {
   it('every expression of a 1,000-agent fleet’s VAPs is within the budget; split parts hold every agent exactly once', () => {
-    const fleet = largeFleet(1000);
+    const fleet = generatedFleet(1000);
     const objects = vapObjects(fleet);
     const policies = policiesOf(objects);
     const longest = Math.max(...policies.flatMap((p) => expressions(p).map(codePoints)));
@@ -113,7 +81,7 @@ describe('C1 (fixed): a large fleet’s VAPs fit the API server’s CEL expressi
       'replica-limits',
       'trust-phase',
     ] as const) {
-      const base = constraintName(policyByFolder(folder), 'big');
+      const base = constraintName(policyByFolder(folder), fleet.metadata.name);
       const parts = policies.filter(
         (p) => p.metadata.name === base || p.metadata.name.startsWith(`${base}-`),
       );
@@ -136,7 +104,7 @@ describe('C1 (fixed): a large fleet’s VAPs fit the API server’s CEL expressi
       { length: 6000 },
       (_, i) => `agents-${String(i).padStart(5, '0')}-hardened-pods-long-name`,
     );
-    const fleet = largeFleet(1);
+    const fleet = generatedFleet(1);
     const many: Fleet = {
       ...fleet,
       spec: {
@@ -161,14 +129,14 @@ describe('C1 (fixed): a large fleet’s VAPs fit the API server’s CEL expressi
   });
 
   it('a small fleet is unchanged: one policy per CEL policy, named as its constraint', () => {
-    const names = policiesOf(vapObjects(largeFleet(20))).map((p) => p.metadata.name);
+    const names = policiesOf(vapObjects(generatedFleet(20))).map((p) => p.metadata.name);
     expect(names).toHaveLength(8);
     expect(names.every((n) => !/-\d+$/.test(n))).toBe(true);
   });
 
   describe('on a real kube-apiserver without Gatekeeper, a 400-agent fleet', () => {
     const plane = useControlPlane({ gatekeeper: false });
-    const fleet = largeFleet(400);
+    const fleet = generatedFleet(400);
     const objects = vapObjects(fleet);
     const policies = policiesOf(objects);
     // The last agent of a phase in username order: its parameters come last, beyond the first
@@ -282,7 +250,7 @@ describe('C1 (fixed): a large fleet’s VAPs fit the API server’s CEL expressi
       expect(run.status).not.toBe(0);
       expect(run.stderr).toMatch(
         new RegExp(
-          `ValidatingAdmissionPolicy '${constraintName(policyByFolder('agent-pods'), 'big')}-\\d+' with binding`,
+          `ValidatingAdmissionPolicy '${constraintName(policyByFolder('agent-pods'), fleet.metadata.name)}-\\d+' with binding`,
         ),
       );
       expect(run.stderr).toContain(

@@ -6,7 +6,7 @@
  * `enforcement.action`, the fleet's `spec.enforcement.policies[ID]`, the fleet's
  * `spec.enforcement.action` (default deny). FIXED_POLICIES are always deny.
  */
-import { EXEMPT_OBJECT_PATTERN, type Agent, type EnforcementAction, type Fleet } from './fleet/schema';
+import { exemptObjectParts, type Agent, type EnforcementAction, type Fleet } from './fleet/schema';
 import type { InvariantId } from './invariants';
 import { MANAGEABLE_KINDS } from './kinds';
 
@@ -118,7 +118,7 @@ export function exemptObjects(fleet: Fleet, policyId: string): string[] {
 
 /** `Deployment/shop/web` → `deployments.apps/shop/web`. The schema has checked the kind. */
 export function objectRef(exempted: string): string {
-  const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(exempted) ?? [];
+  const { kind, namespace, name } = exemptObjectParts(exempted) ?? {};
   const info = MANAGEABLE_KINDS[kind ?? ''];
   if (!info) throw new Error(`"${exempted}" is not Kind/namespace/name of a kind agents can manage`);
   const resource = info.group === '' ? info.resource : `${info.resource}.${info.group}`;

@@ -10,7 +10,7 @@ import { resolve, dirname } from 'node:path';
 import { cite } from '../invariants';
 import { localStateFile } from '../vault/backend';
 import type { PathSegment, RuleError } from './errors';
-import { EXEMPT_OBJECT_PATTERN, type Fleet } from './schema';
+import { agentMayCreate, exemptObjectParts, type Fleet } from './schema';
 
 export interface FleetFile {
   readonly file: string;
@@ -65,7 +65,7 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
           ['spec', 'exemptions', e, 'namespaces', n],
         ]),
         ...exemption.objects.map((ref, o): [string, string, PathSegment[]] => [
-          EXEMPT_OBJECT_PATTERN.exec(ref)?.[2] ?? '',
+          exemptObjectParts(ref)?.namespace ?? '',
           `"${ref}" is in`,
           ['spec', 'exemptions', e, 'objects', o],
         ]),
@@ -81,9 +81,11 @@ export function fleetCollisions(self: FleetFile, others: readonly FleetFile[]): 
       }
       // As within one fleet: an object an agent of the other fleet may create is not safe to exempt.
       exemption.objects.forEach((ref, o) => {
-        const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+        const parts = exemptObjectParts(ref);
+        if (parts === undefined) return;
+        const { kind, namespace, name } = parts;
         for (const agent of theirs.spec.agents) {
-          if (agent.targets.some((t) => t.namespace === namespace && t.create && t.kinds.includes(kind))) {
+          if (agentMayCreate(agent, kind, namespace)) {
             errors.push({
               path: ['spec', 'exemptions', e, 'objects', o],
               message: `agent "${agent.name}" of ${where} may create ${kind} objects in ${namespace}, so it could create "${name}" for this fleet's agents to change unchecked; exempt only objects no agent may create`,

@@ -10,7 +10,8 @@ import { PHASE_PROFILES, vaultTtls } from '../phases';
 import { AGENT_NAMESPACE_POLICY_IDS, FIXED_POLICIES } from '../enforcement';
 import {
   DIGEST_PATTERN,
-  EXEMPT_OBJECT_PATTERN,
+  agentMayCreate,
+  exemptObjectParts,
   type Agent,
   type Exemption,
   type FleetEnforcement,
@@ -535,17 +536,15 @@ export function exemptionRules(exemptions: readonly Exemption[], ctx: SettingsCo
     };
     exemption.namespaces.forEach((ns, n) => namespaceErrors(ns, at('namespaces', n), `"${ns}" is`));
     exemption.objects.forEach((ref, o) => {
-      const [, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
-      if (namespace === undefined) return;
+      const parts = exemptObjectParts(ref);
+      if (parts === undefined) return;
+      const { kind, namespace, name } = parts;
       namespaceErrors(namespace, at('objects', o), `"${ref}" is in`);
       // Only an object no agent can make is safe to exempt: otherwise an agent creates it (CREATE
       // is never exempt, but every UPDATE after it is) and acts on it without the policies.
       for (const { agent, valid } of ctx.agents) {
         if (!valid.has('targets')) continue;
-        const creates = agent.targets.some(
-          (t) => t.namespace === namespace && t.create && t.kinds.includes(kind),
-        );
-        if (creates) {
+        if (agentMayCreate(agent, kind, namespace)) {
           errors.push({
             path: at('objects', o),
             message: `agent "${agent.name}" may create ${kind} objects in ${namespace} (targets[].create), so it could create "${name}" itself and then change it unchecked; exempt only objects no agent may create, or fix the object`,

@@ -412,10 +412,31 @@ export const AgentEnforcementSchema = z
   );
 
 /** `Kind/namespace/name` of one object, e.g. Deployment/shop/legacy-api. */
-export const EXEMPT_OBJECT_PATTERN = /^([A-Za-z]+)\/([^/]+)\/([^/]+)$/;
+const EXEMPT_OBJECT_PATTERN = /^([A-Za-z]+)\/([^/]+)\/([^/]+)$/;
+
+/** An exempted object's parts, or undefined when the text is not `Kind/namespace/name`. */
+export function exemptObjectParts(
+  ref: string,
+): { kind: string; namespace: string; name: string } | undefined {
+  const [matched, kind, namespace, name] = EXEMPT_OBJECT_PATTERN.exec(ref) ?? [];
+  return matched === undefined ? undefined : { kind, namespace, name };
+}
+
+/**
+ * Whether an agent may create objects of this kind in this namespace (a target with `create` naming
+ * the kind): such an object is never safe to exempt, since the agent could make it and then change
+ * it unchecked.
+ */
+export function agentMayCreate(
+  agent: { readonly targets: readonly { namespace: string; create: boolean; kinds: readonly string[] }[] },
+  kind: string,
+  namespace: string,
+): boolean {
+  return agent.targets.some((t) => t.namespace === namespace && t.create && t.kinds.includes(kind));
+}
 
 const exemptObject = z.string().superRefine((ref, ctx) => {
-  const parts = EXEMPT_OBJECT_PATTERN.exec(ref);
+  const parts = exemptObjectParts(ref);
   if (!parts) {
     ctx.addIssue({
       code: 'custom',
@@ -423,7 +444,7 @@ const exemptObject = z.string().superRefine((ref, ctx) => {
     });
     return;
   }
-  const [, kind, namespace, name] = parts;
+  const { kind, namespace, name } = parts;
   if (!MANAGEABLE_KIND_NAMES.includes(kind)) {
     ctx.addIssue({
       code: 'custom',

@@ -18,6 +18,14 @@ export function agentUsername(agent: Pick<Agent, 'name' | 'namespace'>): string 
 }
 
 /**
+ * Labels on the objects a fleet owns as a whole (its constraints, admission policies, the runners'
+ * namespace): `kubectl apply --prune -l agentguard.dev/fleet=<fleet>` selects on them.
+ */
+export function fleetLabels(fleet: Fleet): Record<string, string> {
+  return { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' };
+}
+
+/**
  * Labels on every object emitted for an agent. Sorted keys keep the output byte-stable. The kill-switch
  * state is not among them: only pods carry it (`agentPodLabels`), so engaging the switch changes the
  * objects that stop the agent and no others.

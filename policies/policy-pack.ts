@@ -8,7 +8,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { enforcementAction, exemptNamespaces, exemptObjects, strictest } from '../lib/enforcement';
 import { ENFORCEMENT_ACTIONS, type Agent, type EnforcementAction, type Fleet } from '../lib/fleet/schema';
-import { LABELS } from '../lib/naming';
+import { fleetLabels } from '../lib/naming';
 import { CONSTRAINT_API_VERSION, policyByFolder, policyCatalog, type PolicyEntry } from './catalog';
 import { packParameters, policyParameters, type PackParameters } from './parameters';
 
@@ -120,7 +120,7 @@ export class PolicyConstraints extends Chart {
         kind: policy.kind,
         metadata: {
           name: constraintName(policy, fleet.metadata.name, action),
-          labels: { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' },
+          labels: fleetLabels(fleet),
           annotations: {
             'agentguard.dev/policy-id': policy.id,
             [ARGO_ANNOTATIONS.syncWave]: SYNC_WAVE.constraints,

@@ -20,7 +20,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnforcementAction, Fleet } from '../lib/fleet/schema';
-import { LABELS } from '../lib/naming';
+import { fleetLabels } from '../lib/naming';
 import { policyCatalog, type PolicyEntry } from './catalog';
 import { templateCelSource, type CelSource } from './cel';
 import { constraintName, constraintUnits, POD_KINDS } from './policy-pack';
@@ -221,14 +221,14 @@ export class ValidatingAdmissionPolicies extends Chart {
       const parts = podPolicy
         ? // Its parameters (allowTagsFrom) hold no agents: one part of them, or an error.
           namespaceParts(namespaces).map((nss) => ({
-            parameters: parameterParts(parameters as Record<string, unknown>, policy.id)[0],
+            parameters: parameterParts(parameters, policy.id)[0],
             namespaces: nss,
           }))
-        : parameterParts(parameters as Record<string, unknown>, policy.id).map((p) => ({
+        : parameterParts(parameters, policy.id).map((p) => ({
             parameters: p,
             namespaces,
           }));
-      const labels = { [LABELS.fleet]: fleet.metadata.name, [LABELS.managedBy]: 'agentguard' };
+      const labels = fleetLabels(fleet);
       const annotations = { 'agentguard.dev/policy-id': policy.id };
       parts.forEach((part, i) => {
         const name = partName(constraintName(policy, fleet.metadata.name, action), i);

@@ -1,11 +1,10 @@
 /** Turns the app into files: a map of relative path to content, built fully in memory first. */
 import { stringify } from 'yaml';
-import type { Chart } from 'cdk8s';
+import { App, type Chart } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
 import type { Fleet } from '../lib/fleet/schema';
 import type { StackLocation } from '../lib/vault/backend';
 import { ValidatingAdmissionPolicies } from '../policies/vap';
-import { App } from 'cdk8s';
 import { buildApp } from './app';
 import type { OutputManifest } from './output-objects';
 import { assertObjectFits } from './object-size';
@@ -54,9 +53,11 @@ export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): Re
   const files: FileSet = new Map();
   const manifests: OutputManifest[] = [];
   const manifestFile = (path: string, objects: ReadonlyArray<Record<string, unknown>>) => {
-    for (const object of objects) assertObjectFits(object, path);
+    for (const object of objects) {
+      assertObjectFits(object, path);
+      manifests.push({ path, object });
+    }
     files.set(path, yamlDocuments(objects));
-    for (const object of objects) manifests.push({ path, object });
   };
   const { agents, templates, constraints, killSwitch } = buildApp(fleet);
   const folders: string[] = [];

@@ -2,7 +2,7 @@ import { Chart, type ChartProps } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { Fleet } from '../../lib/fleet/schema';
-import { LABELS } from '../../lib/naming';
+import { fleetLabels } from '../../lib/naming';
 import { AgentKillSwitch } from './runner';
 
 export interface KillSwitchChartProps extends ChartProps {
@@ -26,8 +26,7 @@ export class KillSwitchChart extends Chart {
         metadata: {
           name: fleet.spec.killSwitch.namespace,
           labels: {
-            [LABELS.fleet]: fleet.metadata.name,
-            [LABELS.managedBy]: 'agentguard',
+            ...fleetLabels(fleet),
             'pod-security.kubernetes.io/audit': 'restricted',
             'pod-security.kubernetes.io/enforce': 'restricted',
             'pod-security.kubernetes.io/warn': 'restricted',

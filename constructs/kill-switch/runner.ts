@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Agent, Fleet } from '../../lib/fleet/schema';
-import { LABELS } from '../../lib/naming';
+import { fleetLabels, LABELS } from '../../lib/naming';
 import { AGENT_UID, containerResources, hardenedContainerSecurity, quantity, TMP_SIZE_LIMIT } from '../pod';
 import { killPlan, type KillPlan } from './plan';
 import { runnerRbac, type RunnerRbac, type RunnerRule } from './rbac';
@@ -108,11 +108,7 @@ export class AgentKillSwitch extends Construct {
     const namespace = fleet.spec.killSwitch.namespace;
     const name = runnerName(agent);
     const rbacName = runnerRbacName(fleet.metadata.name, agent);
-    const labels = {
-      [LABELS.fleet]: fleet.metadata.name,
-      [LABELS.killSwitchFor]: agent.name,
-      [LABELS.managedBy]: 'agentguard',
-    };
+    const labels = { ...fleetLabels(fleet), [LABELS.killSwitchFor]: agent.name };
     const subjects: k8s.Subject[] = [{ kind: 'ServiceAccount', name, namespace }];
     const rules = (list: readonly RunnerRule[]): k8s.PolicyRule[] =>
       list.map((r) => ({

@@ -8,7 +8,8 @@
  * requests that name a namespace, and a Namespace object by its own name), and `kinds` (`apiGroups` and `kinds`, `*` for any). Any other
  * field is refused rather than ignored, so a pack that starts using one cannot be silently misjudged.
  */
-import type { EnforcementAction } from '../lib/fleet/schema';
+import { strictest } from '../lib/enforcement';
+import { ENFORCEMENT_ACTIONS, type EnforcementAction } from '../lib/fleet/schema';
 import type { PolicyConstraints } from './policy-pack';
 import { policyCatalog, type PolicyEntry } from './catalog';
 
@@ -82,23 +83,55 @@ interface ConstraintShape {
   readonly spec: {
     readonly match?: ConstraintMatch;
     readonly parameters?: unknown;
-    readonly enforcementAction?: EnforcementAction;
+    readonly enforcementAction?: string;
+    readonly scopedEnforcementActions?: readonly ScopedEnforcementAction[];
   };
+}
+
+interface ScopedEnforcementAction {
+  readonly action: string;
+  readonly enforcementPoints: readonly { readonly name: string }[];
+}
+
+/** Gatekeeper's validating webhook, as a scoped enforcement action names it. */
+const WEBHOOK = 'validation.gatekeeper.sh';
+
+/**
+ * What Gatekeeper's webhook does with a violation of the constraint: its `enforcementAction`
+ * (`deny` when absent), or for `scoped` the strictest action listed for the webhook (or `*`);
+ * undefined when the webhook does not enforce the constraint at all.
+ */
+export function webhookAction(spec: ConstraintShape['spec'], name: string): EnforcementAction | undefined {
+  const known = (action: string): EnforcementAction => {
+    if ((ENFORCEMENT_ACTIONS as readonly string[]).includes(action)) return action as EnforcementAction;
+    throw new Error(
+      `constraint ${name}: enforcement action "${action}" is not one of ${ENFORCEMENT_ACTIONS.join(', ')}, scoped`,
+    );
+  };
+  const action = spec.enforcementAction ?? 'deny';
+  if (action !== 'scoped') return known(action);
+  const actions = (spec.scopedEnforcementActions ?? [])
+    .filter((s) => s.enforcementPoints.some((p) => p.name === WEBHOOK || p.name === '*'))
+    .map((s) => known(s.action));
+  return actions.length === 0 ? undefined : strictest(actions);
 }
 
 /** The constraints of a synthesized chart, each with its policy, read from the objects themselves. */
 export function appliedConstraints(chart: PolicyConstraints): AppliedConstraint[] {
   const byKind = new Map(policyCatalog().map((p) => [p.kind, p]));
-  return (chart.toJson() as ConstraintShape[]).map((constraint) => {
+  return (chart.toJson() as ConstraintShape[]).flatMap((constraint) => {
     const policy = byKind.get(constraint.kind);
     if (!policy) throw new Error(`constraint kind ${constraint.kind} has no policy in the catalog`);
-    return {
-      policy,
-      name: constraint.metadata.name,
-      match: constraint.spec.match ?? {},
-      parameters: constraint.spec.parameters ?? {},
-      // Gatekeeper's default when the field is absent.
-      enforcementAction: constraint.spec.enforcementAction ?? 'deny',
-    };
+    const enforcementAction = webhookAction(constraint.spec, constraint.metadata.name);
+    if (enforcementAction === undefined) return [];
+    return [
+      {
+        policy,
+        name: constraint.metadata.name,
+        match: constraint.spec.match ?? {},
+        parameters: constraint.spec.parameters ?? {},
+        enforcementAction,
+      },
+    ];
   });
 }

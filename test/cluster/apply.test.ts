@@ -8,6 +8,7 @@ import { loadFleetFile } from '../../lib';
 import { targetRules } from '../../lib/rbac';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { adminToken } from './front-proxy';
+import { GATEKEEPER_NAMESPACE } from '../../tools/cluster';
 import { REPO_ROOT } from '../../tools/toolchain';
 import { applyDist, objectsIn, ok, synth, synthFile, useControlPlane } from './harness';
 
@@ -63,6 +64,35 @@ describe('dist/ in a real control plane', () => {
     }
     expect(missing).toEqual([]);
     expect(count).toBeGreaterThan(50);
+  });
+
+  it('Gatekeeper settles once it enforces them: no constraint status is rewritten, none holds an error', async () => {
+    // Gatekeeper 3.20+ rewrote every constraint's status in a loop while it could not create the
+    // ValidatingAdmissionPolicyBinding the constraint asked for (GATEKEEPER_ENFORCEMENT_POINTS).
+    interface PodStatus {
+      metadata: { name: string; resourceVersion: string };
+      status?: { errors?: unknown[]; enforced?: boolean };
+    }
+    const statuses = (): PodStatus[] =>
+      (
+        JSON.parse(
+          ok(
+            plane().kubectl(['get', 'constraintpodstatuses', '-n', GATEKEEPER_NAMESPACE, '-o', 'json']),
+            'get constraintpodstatuses',
+          ),
+        ) as { items: PodStatus[] }
+      ).items;
+    const versions = (items: PodStatus[]) =>
+      items.map((i) => `${i.metadata.name}@${i.metadata.resourceVersion}`).sort();
+    const before = statuses();
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = statuses();
+    expect(after).toHaveLength(
+      objectsIn(join(dist, 'policy-pack', 'constraints', 'constraints.yaml')).length,
+    );
+    expect(versions(after)).toEqual(versions(before));
+    expect(after.flatMap((s) => s.status?.errors ?? [])).toEqual([]);
+    expect(after.every((s) => s.status?.enforced === true)).toBe(true);
   });
 
   describe('RBAC: the real authorizer answers as lib/rbac.ts computes, per agent and namespace', () => {

@@ -76,7 +76,27 @@ function constraintSchemaDir(): string {
           type: 'object',
           additionalProperties: false,
           properties: {
-            enforcementAction: { enum: ['deny', 'warn', 'dryrun'] },
+            enforcementAction: { enum: ['deny', 'warn', 'dryrun', 'scoped'] },
+            scopedEnforcementActions: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['action', 'enforcementPoints'],
+                properties: {
+                  action: { enum: ['deny', 'warn', 'dryrun'] },
+                  enforcementPoints: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['name'],
+                      properties: { name: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
             match: { type: 'object' },
             parameters: template.spec.crd.spec.validation.openAPIV3Schema,
           },

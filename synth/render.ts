@@ -1,7 +1,7 @@
 /** Turns the app into files: a map of relative path to content, built fully in memory first. */
-import { stringify } from 'yaml';
 import { App, type Chart } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
+import { toYaml } from '../lib/yaml-output';
 import type { Fleet } from '../lib/fleet/schema';
 import type { StackLocation } from '../lib/vault/backend';
 import { ValidatingAdmissionPolicies } from '../policies/vap';
@@ -13,11 +13,11 @@ import { vaultStackJson } from './vault';
 export type FileSet = Map<string, string>;
 
 export function yamlDocuments(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  return objects.map(toYaml).join('---\n');
 }
 
 function kustomization(resources: readonly string[]): string {
-  return stringify({
+  return toYaml({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: [...resources],

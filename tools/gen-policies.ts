@@ -11,7 +11,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { stringify } from 'yaml';
 import {
   ANNOTATIONS,
   LIB_FOLDER,
@@ -26,6 +25,7 @@ import { CEL_ENGINE, loadCelSource, type CelSource } from '../policies/cel';
 import { loadSamples, type Sample } from '../policies/samples';
 import { committedWasmFile } from '../policies/wasm';
 import { buildWasm } from '../policies/wasm-build';
+import { toYaml } from '../lib/yaml-output';
 import { QUIET_ENV, REPO_ROOT, toolPath } from './toolchain';
 
 export const DOCS_FILE = join(REPO_ROOT, 'docs', 'policies.md');
@@ -235,7 +235,7 @@ export function generatePolicyFiles(): Map<string, string> {
   for (const policy of policies) {
     files.set(
       relative(REPO_ROOT, templateFile(policy.folder)),
-      GENERATED + stringify(template(policy, libs), { lineWidth: 0 }),
+      GENERATED + toYaml(template(policy, libs)),
     );
   }
   files.set(relative(REPO_ROOT, DOCS_FILE), docs(policies));

@@ -9,9 +9,9 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { PHASES } from '../phases';
+import { toYaml } from '../yaml-output';
 import { FleetSyntaxError, FleetValidationError, issuesToErrors, toFleetErrors } from './errors';
 import { API_VERSION, dnsLabel } from './schema';
 import { knownKeysIn } from './schema-keys';
@@ -85,5 +85,5 @@ export function renderLock(lock: FleetLock): string {
     };
   }
   const body = { apiVersion: lock.apiVersion, kind: lock.kind, fleet: lock.fleet, agents };
-  return HEADER + stringify(body, { lineWidth: 0 });
+  return HEADER + toYaml(body);
 }

@@ -8,7 +8,7 @@ import { ValidatingAdmissionPolicies } from '../policies/vap';
 import { buildApp } from './app';
 import type { OutputManifest } from './output-objects';
 import { assertObjectFits } from './object-size';
-import { vaultStackJson } from './vault';
+import { startVaultStack } from './vault-worker';
 
 export type FileSet = Map<string, string>;
 
@@ -50,6 +50,8 @@ export interface RenderedFleet {
  * more than rendering.
  */
 export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): RenderedFleet {
+  // Started first: it runs on another thread while this one renders the manifests.
+  const vaultStack = startVaultStack(fleet, options.stack);
   const files: FileSet = new Map();
   const manifests: OutputManifest[] = [];
   const manifestFile = (path: string, objects: ReadonlyArray<Record<string, unknown>>) => {
@@ -108,6 +110,6 @@ export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): Re
   );
   // An API server file, not a cluster object: kept out of the kustomization.
   manifestFile('audit/audit-policy.yaml', [auditPolicy(fleet) as unknown as Record<string, unknown>]);
-  files.set('vault/cdk.tf.json', vaultStackJson(fleet, options.stack)); // Terraform JSON for tofu/terraform, not kustomize
+  files.set('vault/cdk.tf.json', vaultStack.json()); // Terraform JSON for tofu/terraform, not kustomize
   return { files, manifests };
 }

@@ -1,28 +1,29 @@
 /** Turns the app into files: a map of relative path to content, built fully in memory first. */
-import { App, type Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import { auditPolicy } from '../lib/audit';
-import { toYaml } from '../lib/yaml-output';
 import type { Fleet } from '../lib/fleet/schema';
 import type { StackLocation } from '../lib/vault/backend';
 import { ValidatingAdmissionPolicies } from '../policies/vap';
-import { buildApp } from './app';
+import { buildPack } from './app';
 import type { OutputManifest } from './output-objects';
-import { assertObjectFits } from './object-size';
-import { startVaultStack } from './vault-worker';
+import {
+  addManifestFile,
+  agentFolder,
+  kustomization,
+  renderAgents,
+  type RenderedPart,
+} from './render-agents';
+import { startAgents, startVaultStack } from './worker';
+
+export { yamlDocuments } from './render-agents';
 
 export type FileSet = Map<string, string>;
 
-export function yamlDocuments(objects: readonly unknown[]): string {
-  return objects.map(toYaml).join('---\n');
-}
-
-function kustomization(resources: readonly string[]): string {
-  return toYaml({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: [...resources],
-  });
-}
+/**
+ * The share of the agents the second thread renders, when it has one: it also synthesizes the Vault
+ * stack, which costs about as much as this thread's fleet-wide charts, so it takes a bit less than half.
+ */
+const WORKER_AGENT_SHARE = 0.4;
 
 export interface RenderOptions {
   /** Where the fleet file is and where the Vault stack goes, to place a local state file (lib/vault/backend.ts). */
@@ -50,66 +51,62 @@ export interface RenderedFleet {
  * more than rendering.
  */
 export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): RenderedFleet {
-  // Started first: it runs on another thread while this one renders the manifests.
+  // Started first: they run on other threads while this one renders the rest.
+  const agents = fleet.spec.agents;
+  const split = Math.floor(agents.length * WORKER_AGENT_SHARE);
   const vaultStack = startVaultStack(fleet, options.stack);
-  const files: FileSet = new Map();
-  const manifests: OutputManifest[] = [];
-  const manifestFile = (path: string, objects: ReadonlyArray<Record<string, unknown>>) => {
-    for (const object of objects) {
-      assertObjectFits(object, path);
-      manifests.push({ path, object });
-    }
-    files.set(path, yamlDocuments(objects));
-  };
-  const { agents, templates, constraints, killSwitch } = buildApp(fleet);
-  const folders: string[] = [];
-  for (const chart of agents as Chart[]) {
-    const folder = `agents/${chart.node.id.replace(/^agent-/, '')}`;
-    folders.push(folder);
-    manifestFile(`${folder}/agent.yaml`, chart.toJson());
-    files.set(`${folder}/kustomization.yaml`, kustomization(['agent.yaml']));
-  }
+  const firstAgents = startAgents(fleet, 0, split);
+  const rest = renderAgents(fleet, agents.slice(split));
+  const part: RenderedPart = { files: [], manifests: [] };
+  const manifestFile = (path: string, objects: ReadonlyArray<Record<string, unknown>>) =>
+    addManifestFile(part, path, objects);
+  const add = (path: string, content: string) => part.files.push([path, content]);
+  const { templates, constraints, killSwitch } = buildPack(fleet);
+  const folders = agents.map(agentFolder);
   const engine = fleet.spec.engine;
   const packs: string[] = [];
   if (engine !== 'vap') {
     // Two folders so GitOps can apply the templates (which create the constraint CRDs) first:
     // Flux with dependsOn, Argo CD with sync waves, or kubectl twice.
     manifestFile('policy-pack/templates/templates.yaml', templates.toJson());
-    files.set('policy-pack/templates/kustomization.yaml', kustomization(['templates.yaml']));
+    add('policy-pack/templates/kustomization.yaml', kustomization(['templates.yaml']));
     manifestFile('policy-pack/constraints/constraints.yaml', constraints.toJson());
-    files.set('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
-    files.set('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
+    add('policy-pack/constraints/kustomization.yaml', kustomization(['constraints.yaml']));
+    add('policy-pack/kustomization.yaml', kustomization(['templates', 'constraints']));
     packs.push('policy-pack');
   }
   if (engine !== 'gatekeeper') {
     // The API server's own admission: no CRDs to wait for, so one folder.
     const vap = new ValidatingAdmissionPolicies(new App(), 'vap', { fleet });
     manifestFile('vap/policies.yaml', vap.toJson());
-    files.set('vap/kustomization.yaml', kustomization(['policies.yaml']));
+    add('vap/kustomization.yaml', kustomization(['policies.yaml']));
     packs.push('vap');
   }
   // The emergency path: runbook scripts (not cluster objects, so not kustomize resources; written
   // executable) and, when the fleet names a runner image, the in-cluster runners.
   for (const agentSwitch of killSwitch.switches) {
-    files.set(`kill-switch/${agentSwitch.scriptFile}`, agentSwitch.script);
+    add(`kill-switch/${agentSwitch.scriptFile}`, agentSwitch.script);
   }
   const runners = killSwitch.toJson();
   if (runners.length > 0) {
     manifestFile('kill-switch/runners.yaml', runners);
-    files.set('kill-switch/kustomization.yaml', kustomization(['runners.yaml']));
+    add('kill-switch/kustomization.yaml', kustomization(['runners.yaml']));
   }
-  files.set(
+  add(
     'kustomization.yaml',
     kustomization([...folders, ...packs, ...(runners.length > 0 ? ['kill-switch'] : [])]),
   );
   // The last stage for kubectl and Flux, once the constraints are in: the same objects without the
   // policy pack, so no two Flux Kustomizations own one object.
-  files.set(
+  add(
     'workloads/kustomization.yaml',
     kustomization([...folders, ...(runners.length > 0 ? ['kill-switch'] : [])].map((f) => `../${f}`)),
   );
   // An API server file, not a cluster object: kept out of the kustomization.
   manifestFile('audit/audit-policy.yaml', [auditPolicy(fleet) as unknown as Record<string, unknown>]);
-  files.set('vault/cdk.tf.json', vaultStack.json()); // Terraform JSON for tofu/terraform, not kustomize
-  return { files, manifests };
+  add('vault/cdk.tf.json', vaultStack.result()); // Terraform JSON for tofu/terraform, not kustomize
+  // In the order one thread would have rendered them: the agents' folders first, in fleet order.
+  const parts = [firstAgents.result(), rest, part];
+  const files: FileSet = new Map(parts.flatMap((p) => p.files));
+  return { files, manifests: parts.flatMap((p) => p.manifests) };
 }

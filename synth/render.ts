@@ -24,6 +24,8 @@ export type FileSet = Map<string, string>;
  * stack, which costs about as much as this thread's fleet-wide charts, so it takes a bit less than half.
  */
 const WORKER_AGENT_SHARE = 0.4;
+/** Below this many agents a thread's start (it loads cdk8s again) costs more than it saves. */
+const WORKER_AGENTS_FROM = 200;
 
 export interface RenderOptions {
   /** Where the fleet file is and where the Vault stack goes, to place a local state file (lib/vault/backend.ts). */
@@ -53,7 +55,7 @@ export interface RenderedFleet {
 export function renderFleetOutput(fleet: Fleet, options: RenderOptions = {}): RenderedFleet {
   // Started first: they run on other threads while this one renders the rest.
   const agents = fleet.spec.agents;
-  const split = Math.floor(agents.length * WORKER_AGENT_SHARE);
+  const split = agents.length >= WORKER_AGENTS_FROM ? Math.floor(agents.length * WORKER_AGENT_SHARE) : 0;
   const vaultStack = startVaultStack(fleet, options.stack);
   const firstAgents = startAgents(fleet, 0, split);
   const rest = renderAgents(fleet, agents.slice(split));

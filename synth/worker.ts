@@ -21,19 +21,27 @@ import {
 import { FleetValidationError, type FleetError } from '../lib/fleet/errors';
 import type { Fleet } from '../lib/fleet/schema';
 import type { StackLocation } from '../lib/vault/backend';
-import { renderAgents, type RenderedPart } from './render-agents';
-import { vaultStackJson } from './vault';
+import type { RenderedPart } from './render-agents';
 
 /** What a worker does: the fleet's Vault stack, or its agents from index `from` up to `to`. */
 type Task =
   | { readonly kind: 'vault'; readonly fleet: Fleet; readonly location?: StackLocation }
   | { readonly kind: 'agents'; readonly fleet: Fleet; readonly from: number; readonly to: number };
 
+/*
+ * Each task loads only its own libraries: a thread that builds the Vault stack needs no cdk8s, and
+ * one that renders agents no cdktf (loading them costs a thread about as much as a small fleet).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
 function perform(task: Task): unknown {
-  return task.kind === 'vault'
-    ? vaultStackJson(task.fleet, task.location)
-    : renderAgents(task.fleet, task.fleet.spec.agents.slice(task.from, task.to));
+  if (task.kind === 'vault') {
+    const { vaultStackJson } = require('./vault') as typeof import('./vault');
+    return vaultStackJson(task.fleet, task.location);
+  }
+  const { renderAgents } = require('./render-agents') as typeof import('./render-agents');
+  return renderAgents(task.fleet, task.fleet.spec.agents.slice(task.from, task.to));
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface Job {
   readonly task: Task;
@@ -70,7 +78,9 @@ export const startVaultStack = (fleet: Fleet, location?: StackLocation): Pending
 
 /** The folders of the fleet's agents from index `from` up to `to` (synth/render-agents.ts). */
 export const startAgents = (fleet: Fleet, from: number, to: number): Pending<RenderedPart> =>
-  start({ kind: 'agents', fleet, from, to });
+  from < to
+    ? start({ kind: 'agents', fleet, from, to })
+    : { onWorker: false, result: () => ({ files: [], manifests: [] }) };
 
 function start<T>(task: Task): Pending<T> {
   const inline = { onWorker: false, result: () => perform(task) as T };

@@ -58,7 +58,6 @@ describe('startAgents', () => {
   it.each([
     ['the example fleet, all agents', example, 0, example.spec.agents.length],
     ['a slice of a generated fleet', generated, 7, 31],
-    ['an empty slice', generated, 5, 5],
   ])('%s: on a worker, the same files and objects as inline', (_, fleet, from, to) => {
     const pending = compiled.startAgents(fleet, from, to);
     expect(pending.onWorker).toBe(true);
@@ -69,6 +68,12 @@ describe('startAgents', () => {
         .slice(from, to)
         .flatMap((a) => [`agents/${a.name}/agent.yaml`, `agents/${a.name}/kustomization.yaml`]),
     );
+  });
+
+  it('an empty slice starts no thread', () => {
+    const pending = compiled.startAgents(generated, 5, 5);
+    expect(pending.onWorker).toBe(false);
+    expect(pending.result()).toEqual({ files: [], manifests: [] });
   });
 
   it('an object over etcd limit on the worker is a FleetValidationError naming its file', () => {

@@ -233,10 +233,7 @@ export function generatePolicyFiles(): Map<string, string> {
   const policies = policyFolders().map((folder) => inspect(folder, shared));
   const files = new Map<string, string>();
   for (const policy of policies) {
-    files.set(
-      relative(REPO_ROOT, templateFile(policy.folder)),
-      GENERATED + toYaml(template(policy, libs)),
-    );
+    files.set(relative(REPO_ROOT, templateFile(policy.folder)), GENERATED + toYaml(template(policy, libs)));
   }
   files.set(relative(REPO_ROOT, DOCS_FILE), docs(policies));
   return files;

@@ -20,8 +20,8 @@ export { yamlDocuments } from './render-agents';
 export type FileSet = Map<string, string>;
 
 /**
- * The share of the agents the second thread renders, when it has one: it also synthesizes the Vault
- * stack, which costs about as much as this thread's fleet-wide charts, so it takes a bit less than half.
+ * The share of the agents a worker thread renders (the Vault stack has a thread of its own): this
+ * thread also renders the fleet-wide charts, so the worker takes a bit less than half.
  */
 const WORKER_AGENT_SHARE = 0.4;
 /** Below this many agents a thread's start (it loads cdk8s again) costs more than it saves. */

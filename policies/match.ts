@@ -73,7 +73,7 @@ export interface AppliedConstraint {
   readonly name: string;
   readonly match: ConstraintMatch;
   readonly parameters: unknown;
-  /** What Gatekeeper does with its violations: deny, warn or dryrun (audit only). */
+  /** What Gatekeeper's webhook does with its violations: deny, warn or dryrun (audit only); see webhookAction. */
   readonly enforcementAction: EnforcementAction;
 }
 

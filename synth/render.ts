@@ -15,8 +15,6 @@ import {
 } from './render-agents';
 import { startAgents, startVaultStack } from './worker';
 
-export { yamlDocuments } from './render-agents';
-
 export type FileSet = Map<string, string>;
 
 /**

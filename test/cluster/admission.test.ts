@@ -18,7 +18,7 @@ import { hardenedPodSpec } from '../support/reviews';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { FrontProxy, type Attribution } from './front-proxy';
-import { BATCH_IMAGE, FIXTURES, HARDENED_POD, SHOP_IMAGE, UNHARDENED_POD } from './fixtures';
+import { BATCH_IMAGE, FIXTURES, HARDENED_POD, SHOP_IMAGE, shopDeployment, UNHARDENED_POD } from './fixtures';
 import { applyDist, ok, synth, useControlPlane } from './harness';
 
 // Synthesized before the plane starts: its audit policy is an API server flag.
@@ -351,16 +351,7 @@ describe('admission through the real webhook, as the agents', () => {
 
   it('AG202 pods an agent writes: the workload escalation is denied through the webhook, a hardened release is allowed', () => {
     const deployment = (name: string, spec: Record<string, unknown>) =>
-      JSON.stringify({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'shop', annotations: annotate(RELEASE) },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec },
-        },
-      });
+      shopDeployment(name, spec, annotate(RELEASE));
     const sneaky = {
       ...hardenedPodSpec('attacker.example/x:latest'),
       serviceAccountName: 'shop-admin',

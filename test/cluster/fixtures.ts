@@ -45,6 +45,26 @@ spec:
       securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
 `;
 
+/**
+ * A one-replica Deployment in shop running `spec`, as JSON for `kubectl create -f -`; `annotations`
+ * for the webhook suite, whose agent requests carry attribution.
+ */
+export const shopDeployment = (
+  name: string,
+  spec: Record<string, unknown>,
+  annotations?: Record<string, string>,
+): string =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'shop', ...(annotations ? { annotations } : {}) },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec },
+    },
+  });
+
 /** What the tests act on, created by the admin as a user's cluster has it, and the RBAC drift. */
 export const FIXTURES = `
 apiVersion: v1

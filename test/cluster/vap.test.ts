@@ -11,7 +11,7 @@ import { loadFleetFile } from '../../lib';
 import type { KubectlResult } from '../../tools/cluster';
 import { EXAMPLE_FLEET } from '../support/cli';
 import { hardenedPodSpec } from '../support/reviews';
-import { FIXTURES, HARDENED_POD, SHOP_IMAGE, UNHARDENED_POD } from './fixtures';
+import { FIXTURES, HARDENED_POD, SHOP_IMAGE, shopDeployment, UNHARDENED_POD } from './fixtures';
 import { objectsIn, ok, synth, useControlPlane } from './harness';
 
 const fleetYaml = readFileSync(EXAMPLE_FLEET, 'utf8').replace(/^spec:\n/m, 'spec:\n  engine: vap\n');
@@ -193,27 +193,18 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
   });
 
   it('AG202 pods an agent writes: the workload escalation is denied, a hardened release is allowed', () => {
-    const deployment = (name: string, spec: Record<string, unknown>) =>
-      JSON.stringify({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'shop' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec },
-        },
-      });
     const sneaky = {
       ...hardenedPodSpec('attacker.example/x:latest'),
       serviceAccountName: 'shop-admin',
       volumes: [{ name: 'db', secret: { secretName: 'payments-db' } }],
     };
-    const run = as('release-bot', ['create', '-f', '-'], deployment('sneaky', sneaky));
+    const run = as('release-bot', ['create', '-f', '-'], shopDeployment('sneaky', sneaky));
     expect(policyIds(run)).toEqual(['AG202']);
     expect(run.stderr).toMatch(/\[AG202\] agent release-bot may not write deployments\.apps shop\/sneaky: /);
     expect(
-      policyIds(as('release-bot', ['create', '-f', '-'], deployment('release', hardenedPodSpec(SHOP_IMAGE)))),
+      policyIds(
+        as('release-bot', ['create', '-f', '-'], shopDeployment('release', hardenedPodSpec(SHOP_IMAGE))),
+      ),
     ).toEqual([]);
   });
 
@@ -262,19 +253,7 @@ describe('dist/vap on a kube-apiserver without Gatekeeper, as the agents', () =>
         ...(bad && i === 29 ? { image: 'busybox:latest' } : {}),
       }));
     const deployment = (name: string, bad: boolean) =>
-      JSON.stringify({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, namespace: 'shop' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { ...hardenedPodSpec(SHOP_IMAGE), containers: containers(bad) },
-          },
-        },
-      });
+      shopDeployment(name, { ...hardenedPodSpec(SHOP_IMAGE), containers: containers(bad) });
     expect(
       policyIds(as('release-bot', ['create', '--dry-run=server', '-f', '-'], deployment('wide', false))),
     ).toEqual([]);

@@ -16,7 +16,7 @@ import { appliedConstraints, constraintMatches } from '../../policies/match';
 import type { PackParameters } from '../../policies/parameters';
 import { admissionRequests } from '../support/arbitraries';
 import { delegationPool, seconds, STABLE_SECONDS, type PooledDelegation } from '../support/delegation';
-import { gatorVerifySharded, type GatorCase } from '../support/gator';
+import { gatorFailures, gatorVerifySharded, type GatorCase } from '../support/gator';
 import { AGENTS, exampleConstraints, exampleParameters } from '../support/reviews';
 import { regoPack } from '../../policies/wasm-build';
 import { messages } from '../../policies/wasm';
@@ -37,10 +37,7 @@ beforeAll(async () => {
 const withinStableWindow = () => expect(Date.now() / 1000 - ANCHOR).toBeLessThan(STABLE_SECONDS);
 
 const disagreements = (run: { stdout: string; stderr: string }) =>
-  (run.stdout + run.stderr)
-    .split('\n')
-    .filter((l) => /FAIL|expected|got/i.test(l))
-    .slice(0, 20);
+  gatorFailures(run, /FAIL|expected|got/i).slice(0, 20);
 
 /** Each policy's constraint, read from the synthesized constraints themselves. */
 const constraints = new Map(appliedConstraints(exampleConstraints()).map((c) => [c.policy.folder, c]));

@@ -18,7 +18,7 @@ import { regoPack } from '../../policies/wasm-build';
 import { CelPackEvaluator } from '../../policies/cel-eval';
 import { admissionRequest, admissionRequests } from '../support/arbitraries';
 import { EXPOSURE_WRITER, exposureFleet } from '../support/fleets';
-import { gatorVerify, type GatorCase } from '../support/gator';
+import { gatorFailures, gatorVerify, type GatorCase } from '../support/gator';
 import { AGENTS, exampleConstraints, exampleParameters, KINDS, request } from '../support/reviews';
 
 const PER_POLICY = 250;
@@ -60,7 +60,7 @@ async function cases(folder: string, seed: number): Promise<{ cases: GatorCase[]
 }
 
 const failures = (run: { stdout: string; stderr: string }): string[] =>
-  (run.stdout + run.stderr).split('\n').filter((l) => /FAIL|expected|got|error/i.test(l));
+  gatorFailures(run, /FAIL|expected|got|error/i);
 
 describe('CEL beside Rego', () => {
   it('covers every policy except the ones CEL_UNSUPPORTED names, each with a reason', () => {

@@ -19,7 +19,7 @@ import { committedModules, messages, PackEvaluator } from '../../policies/wasm';
 import { mutated, validFleet, type Loose } from '../support/fleets';
 import { renderReport } from '../../synth/report/markdown';
 import { fleetReach } from '../../synth/report/reach';
-import { gatorVerify, type GatorCase } from '../support/gator';
+import { gatorFailures, gatorVerify, type GatorCase } from '../support/gator';
 import { hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
 
 const EXEMPT = 'Deployment/shop/legacy-api';
@@ -439,7 +439,7 @@ it.each(['rego', 'cel'] as const)(
     expect(exempted).toBeGreaterThan(0);
     // cel: the templates' K8sNativeValidation blocks (Rego where a policy has none), reading exemptObjects.
     const run = gatorVerify(suites, { name: fleet.metadata.name, constraints }, engine);
-    const failures = (run.stdout + run.stderr).split('\n').filter((l) => /FAIL|expected|got/i.test(l));
+    const failures = gatorFailures(run, /FAIL|expected|got/i);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(run.status).toBe(0);
   },

@@ -12,7 +12,7 @@ import { agentUsername } from '../../lib/naming';
 import { PackChecker, type CheckResult } from '../../policies/check';
 import { PolicyConstraints } from '../../policies/policy-pack';
 import { validFleet, type Loose } from '../support/fleets';
-import { gatorVerify, type GatorCase } from '../support/gator';
+import { gatorFailures, gatorVerify, type GatorCase } from '../support/gator';
 import { hardenedPodSpec, KINDS, request, SCALE_KIND } from '../support/reviews';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -129,7 +129,7 @@ function gatorAgrees(cases: ReadonlyMap<string, readonly GatorCase[]>, input = b
     name: fleet.metadata.name,
     constraints: new PolicyConstraints(new App(), 'c', { fleet }),
   });
-  expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+  expect(gatorFailures(run, /FAIL/)).toEqual([]);
   expect(run.status).toBe(0);
 }
 
@@ -293,7 +293,7 @@ describe('F3 (fixed): a namespace exemption covers its Namespace object in check
       name: fleet.metadata.name,
       constraints: new PolicyConstraints(new App(), 'c', { fleet }),
     });
-    expect((run.stdout + run.stderr).split('\n').filter((l) => /FAIL/.test(l))).toEqual([]);
+    expect(gatorFailures(run, /FAIL/)).toEqual([]);
     expect(run.status).toBe(0);
   }, 120_000);
 });
@@ -577,7 +577,7 @@ describe('F8 (Medium, fixed by AG203): Service externalIPs and Ingress snippet a
       ]),
       { name: defined.metadata.name, constraints: new PolicyConstraints(new App(), 'c', { fleet: defined }) },
     );
-    expect(run.stdout + run.stderr).not.toMatch(/FAIL/);
+    expect(gatorFailures(run, /FAIL/)).toEqual([]);
     expect(run.status).toBe(0);
   }, 120_000);
 

@@ -43,6 +43,15 @@ export interface GatorFleet {
 
 const EXAMPLE: () => GatorFleet = () => ({ name: EXAMPLE_FLEET_NAME, constraints: exampleConstraints() });
 
+/**
+ * The lines of a gator run that match `pattern`, leaving out gator's own pass lines
+ * (`ok<TAB><suite path><TAB><time>`): the suite's folder has a random name, and one called
+ * `agentguard-gator-0WrGot` once matched /got/i in a passing run.
+ */
+export function gatorFailures(run: { stdout: string; stderr: string }, pattern: RegExp): string[] {
+  return (run.stdout + run.stderr).split('\n').filter((line) => !/^ok\t/.test(line) && pattern.test(line));
+}
+
 /** Runs `gator verify` over one suite per policy folder; returns the run and keeps nothing on disk. */
 export function gatorVerify(
   casesByFolder: ReadonlyMap<string, readonly GatorCase[]>,
